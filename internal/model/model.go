@@ -61,7 +61,7 @@ type Resource struct {
 	Plaintext            []string            `json:"plaintext,omitempty"`
 	Dependencies         []string            `json:"dependencies"`
 	PropertyDependencies map[string][]string `json:"propertyDependencies"`
-	// DiffKeys lists the top-level properties a replace was caused by (preview `diffReasons`
+	// ReplaceReasons lists the top-level properties a replace was caused by (preview `diffReasons`
 	// or `replaceReasons`), when known.
 	ReplaceReasons []string `json:"replaceReasons,omitempty"`
 	Protect        bool     `json:"protect"`

@@ -124,3 +124,8 @@ role_guid(id) := lower(parts[count(parts) - 1]) if {
 
 # scope normalises an ARM scope for comparison: lower case, one leading slash, no trailing one.
 scope(s) := concat("", ["/", trim(lower(s), "/")])
+
+# unverifiable_msg builds an unverifiable entry with the policy's own sentence, for a needed
+# value that sits on a related resource (a lock's level for a vault) or for one finding that
+# names several unknown paths at once (GEN-002).
+unverifiable_msg(r, path, msg) := {"urn": r.urn, "msg": msg, "unknown": path}

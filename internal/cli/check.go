@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kvguard/kvguard/internal/source"
+)
+
+func init() { subcommands = append(subcommands, newCheckCmd) }
+
+func newCheckCmd() *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "check FILE|-",
+		Short: "Check a pulumi preview --json or pulumi stack export file against the policies",
+		Long: `Check reads the output of "pulumi preview --json" or "pulumi stack export" from FILE, or
+from stdin when FILE is "-", and evaluates every policy for the stack.
+
+Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`,
+		Example: `  pulumi preview --stack prod --json > preview.json
+  kvguard check preview.json --stack prod --format sarif --output kvguard.sarif
+  pulumi stack export --stack prod | kvguard check -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			name := args[0]
+			data, err := readInput(cmd.InOrStdin(), name)
+			if err != nil {
+				return badInput(err)
+			}
+			doc, err := source.Load(name, data)
+			if err != nil {
+				return badInput(err)
+			}
+			artifact := name
+			if name == "-" {
+				artifact = ""
+			}
+			return f.report(cmd, doc, artifact)
+		},
+	}
+	f.bind(cmd)
+	return cmd
+}
+
+// readInput reads FILE, or stdin for "-".
+func readInput(stdin io.Reader, name string) ([]byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read stdin: %w", err)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	return data, nil
+}

@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvguard/kvguard/internal/output"
+)
+
+// fixtures is the shared fixture directory the source helper maintains.
+const fixtures = "../../tests/testdata/pulumi"
+
+// plantedSecret is the secret value planted in the fixtures' exports; it must never be printed.
+const plantedSecret = "kvguard-planted-SECRET-9f8e7d"
+
+func fixture(name string) string { return filepath.Join(fixtures, name) }
+
+func TestCheckExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	badConfig := filepath.Join(dir, "pack.json")
+	require.NoError(t, os.WriteFile(badConfig, []byte(`{"NOPE-999": "mandatory"}`), 0o644))
+	badExceptions := filepath.Join(dir, "exceptions.yaml")
+	require.NoError(t, os.WriteFile(badExceptions, []byte("exceptions:\n  - policy: KV-004\n"), 0o644))
+	cleanExport, err := os.ReadFile(fixture("export-clean-dev.json"))
+	require.NoError(t, err)
+
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		wantCode   int
+		wantStderr string
+	}{
+		{name: "clean export", args: []string{"check", fixture("export-clean-dev.json")}, wantCode: 0},
+		{name: "clean preview", args: []string{"check", fixture("preview-clean-dev.json")}, wantCode: 0},
+		{name: "clean export from stdin", args: []string{"check", "-"}, stdin: string(cleanExport), wantCode: 0},
+		{name: "preview with text around the JSON", args: []string{"check", fixture("preview-with-text.txt")}, wantCode: 0},
+		{name: "plaintext secret value", args: []string{"check", fixture("export-plaintext-secret.json")}, wantCode: 1, wantStderr: "mandatory policy violation"},
+		{name: "truncated preview", args: []string{"check", fixture("preview-truncated.json")}, wantCode: 2, wantStderr: "preview-truncated.json"},
+		{name: "not JSON", args: []string{"check", fixture("not-json.txt")}, wantCode: 2, wantStderr: "not-json.txt"},
+		{name: "two objects", args: []string{"check", fixture("two-objects.txt")}, wantCode: 2, wantStderr: "two-objects.txt"},
+		{name: "empty stdin", args: []string{"check", "-"}, stdin: "", wantCode: 2, wantStderr: "<stdin>"},
+		{name: "truncated stdin", args: []string{"check", "-"}, stdin: string(cleanExport[:len(cleanExport)/2]), wantCode: 2, wantStderr: "<stdin>"},
+		{name: "missing file", args: []string{"check", filepath.Join(dir, "missing.json")}, wantCode: 2, wantStderr: "missing.json"},
+		{name: "unknown format", args: []string{"check", "--format", "yaml", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: `unknown output format "yaml"`},
+		{name: "bad --now", args: []string{"check", "--now", "tomorrow", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: `--now "tomorrow"`},
+		{name: "unknown policy in config", args: []string{"check", "--config", badConfig, fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "pack.json"},
+		{name: "missing config file", args: []string{"check", "--config", filepath.Join(dir, "nope.json"), fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "nope.json"},
+		{name: "incomplete exception", args: []string{"check", "--exceptions", badExceptions, fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "exceptions.yaml"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// A fixed --now first, so a case's own --now (later on the line) wins.
+			args := append([]string{tc.args[0], "--now", "2026-12-03T00:00:00Z"}, tc.args[1:]...)
+			stdout, stderr, code := runCLI(t, tc.stdin, args...)
+			assert.Equal(t, tc.wantCode, code, "got exit %d, want %d; stderr: %s", code, tc.wantCode, stderr)
+			if tc.wantStderr != "" {
+				assert.Contains(t, stderr, tc.wantStderr)
+			}
+			if tc.wantCode == 2 {
+				assert.Empty(t, stdout, "bad input must not produce a report")
+			} else {
+				assert.Contains(t, stdout, "resources, ", "want the summary line on stdout")
+			}
+		})
+	}
+}
+
+// TestCheckNeverPrintsSecrets runs every fixture through every format, to stdout and to
+// --output, and looks for the planted secret value in everything kvguard wrote.
+func TestCheckNeverPrintsSecrets(t *testing.T) {
+	entries, err := os.ReadDir(fixtures)
+	require.NoError(t, err)
+	planted := 0
+	for _, e := range entries {
+		data, err := os.ReadFile(fixture(e.Name()))
+		require.NoError(t, err)
+		if strings.Contains(string(data), plantedSecret) {
+			planted++
+		}
+	}
+	require.NotZero(t, planted, "no fixture holds the planted secret %q; the test would prove nothing", plantedSecret)
+
+	dir := t.TempDir()
+	for _, e := range entries {
+		for _, format := range output.Formats() {
+			t.Run(e.Name()+"/"+format, func(t *testing.T) {
+				stdout, stderr, _ := runCLI(t, "", "check", fixture(e.Name()), "--format", format, "--now", "2026-12-03")
+				assert.NotContains(t, stdout, plantedSecret)
+				assert.NotContains(t, stderr, plantedSecret)
+
+				out := filepath.Join(dir, e.Name()+"."+format)
+				_, stderr, code := runCLI(t, "", "check", fixture(e.Name()), "--format", format, "--output", out)
+				assert.NotContains(t, stderr, plantedSecret)
+				if code == 2 {
+					return
+				}
+				written, err := os.ReadFile(out)
+				require.NoError(t, err)
+				assert.NotContains(t, string(written), plantedSecret)
+			})
+		}
+	}
+}
+
+func TestCheckOutputFile(t *testing.T) {
+	tests := []struct {
+		name        string
+		input       string
+		wantCode    int
+		wantWritten bool
+	}{
+		{name: "clean input writes the report", input: "export-clean-dev.json", wantCode: 0, wantWritten: true},
+		{name: "violations still write the report", input: "export-plaintext-secret.json", wantCode: 1, wantWritten: true},
+		{name: "truncated input leaves the file alone", input: "preview-truncated.json", wantCode: 2},
+		{name: "non-JSON input leaves the file alone", input: "not-json.txt", wantCode: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			existing := filepath.Join(dir, "report.json")
+			require.NoError(t, os.WriteFile(existing, []byte("previous report\n"), 0o644))
+			fresh := filepath.Join(dir, "fresh.json")
+
+			for _, target := range []string{existing, fresh} {
+				stdout, stderr, code := runCLI(t, "", "check", fixture(tc.input), "--format", "json", "--output", target, "--now", "2026-12-03")
+				require.Equal(t, tc.wantCode, code, "stderr: %s", stderr)
+				assert.Empty(t, stdout, "with --output nothing goes to stdout")
+			}
+			got, err := os.ReadFile(existing)
+			require.NoError(t, err)
+			_, statErr := os.Stat(fresh)
+			if !tc.wantWritten {
+				assert.Equal(t, "previous report\n", string(got), "got the existing --output file changed on bad input")
+				assert.True(t, os.IsNotExist(statErr), "got %q created on bad input", fresh)
+				return
+			}
+			var rep struct {
+				Results  []json.RawMessage `json:"results"`
+				ExitCode int               `json:"exitCode"`
+			}
+			require.NoError(t, json.Unmarshal(got, &rep), "--output should hold the JSON report")
+			assert.Equal(t, tc.wantCode, rep.ExitCode)
+			assert.NotEmpty(t, rep.Results)
+			assert.NoError(t, statErr)
+			leftovers, err := filepath.Glob(filepath.Join(dir, ".*"))
+			require.NoError(t, err)
+			assert.Empty(t, leftovers, "temporary files left behind")
+		})
+	}
+}
+
+func TestCheckStackAndNow(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        []string
+		wantStack   string
+		wantProfile string
+		wantNow     string
+	}{
+		{name: "stack from the document", args: nil, wantStack: "dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "stack flag wins", args: []string{"--stack", "prod"}, wantStack: "prod", wantProfile: "prod", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "staging profile", args: []string{"--stack", "stg-weu"}, wantStack: "stg-weu", wantProfile: "staging", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "date-only now", args: []string{"--now", "2027-01-15"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
+		{name: "offset now in UTC", args: []string{"--now", "2027-01-15T02:00:00+02:00"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"check", fixture("export-clean-dev.json"), "--format", "json", "--now", "2026-12-03T00:00:00Z"}
+			stdout, stderr, code := runCLI(t, "", append(args, tc.args...)...)
+			require.NotEqual(t, 2, code, "stderr: %s", stderr)
+			var rep struct{ Stack, Profile, Now string }
+			require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+			assert.Equal(t, tc.wantStack, rep.Stack)
+			assert.Equal(t, tc.wantProfile, rep.Profile)
+			assert.Equal(t, tc.wantNow, rep.Now)
+		})
+	}
+}
+
+func TestCheckFormatsAreWellFormed(t *testing.T) {
+	tests := []struct {
+		format string
+		parse  func([]byte) error
+	}{
+		{format: "json", parse: func(b []byte) error { var v map[string]any; return json.Unmarshal(b, &v) }},
+		{format: "sarif", parse: func(b []byte) error {
+			var v struct {
+				Version string `json:"version"`
+			}
+			if err := json.Unmarshal(b, &v); err != nil {
+				return err
+			}
+			if v.Version != "2.1.0" {
+				return os.ErrInvalid
+			}
+			return nil
+		}},
+		{format: "junit", parse: func(b []byte) error { var v struct{ XMLName xml.Name }; return xml.Unmarshal(b, &v) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.format, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "", "check", fixture("export-plaintext-secret.json"), "--format", tc.format, "--now", "2026-12-03")
+			require.Equal(t, 1, code, "stderr: %s", stderr)
+			assert.NoError(t, tc.parse([]byte(stdout)), "got malformed %s output", tc.format)
+			assert.Contains(t, stdout, "SEC-005")
+		})
+	}
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kvguard/kvguard/internal/engine"
+	"github.com/kvguard/kvguard/internal/model"
+	"github.com/kvguard/kvguard/internal/output"
+)
+
+// defaultStack is the stack whose levels apply when neither --stack nor the document names one.
+const defaultStack = "dev"
+
+// reportFlags are the flags of every command that evaluates a document and writes a report
+// (check, plan): --stack, --config, --exceptions, --now, --format, --output. A command uses it
+// in three steps, so that bad flags fail before any work and --output is written only when
+// everything succeeded:
+//
+//	var f reportFlags
+//	f.bind(cmd)                              // in the constructor
+//	if err := f.validate(); err != nil {...} // first thing in RunE: --format, --now (exit 2)
+//	return f.report(cmd, doc, artifact)      // evaluate, render, write; exit 1 on violations
+//
+// evaluate and write are also usable on their own.
+type reportFlags struct {
+	Stack      string
+	Config     string
+	Exceptions string
+	Now        string
+	Format     string
+	Output     string
+
+	now time.Time // parsed Now; zero means the wall clock
+}
+
+// bind registers the flags on cmd.
+func (f *reportFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.Stack, "stack", "", `stack whose enforcement levels and defaults apply (default: the stack named in the input, else "`+defaultStack+`")`)
+	fl.StringVar(&f.Config, "config", "", "policy-pack config file (the JSON `pulumi up --policy-pack-config` takes)")
+	fl.StringVar(&f.Exceptions, "exceptions", "", "exceptions file (YAML or JSON)")
+	fl.StringVar(&f.Now, "now", "", "evaluation time, RFC3339 or YYYY-MM-DD (default: the current time)")
+	fl.StringVarP(&f.Format, "format", "f", output.FormatText, "output format: "+strings.Join(output.Formats(), ", "))
+	fl.StringVarP(&f.Output, "output", "o", "", "write the report to this file instead of stdout; written only when the check ran")
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return output.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// validate checks the flags that need no input, so a typo fails before any work (exit 2).
+func (f *reportFlags) validate() error {
+	if _, err := output.Get(f.Format); err != nil {
+		return badInput(fmt.Errorf("--format: %w", err))
+	}
+	f.now = time.Time{}
+	if f.Now != "" {
+		t, err := parseNow(f.Now)
+		if err != nil {
+			return badInput(fmt.Errorf("--now %q: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", f.Now))
+		}
+		f.now = t
+	}
+	return nil
+}
+
+func parseNow(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+// stackFor is the stack to evaluate doc for: --stack, else the document's, else "dev".
+func (f *reportFlags) stackFor(doc *model.Document) string {
+	switch {
+	case f.Stack != "":
+		return f.Stack
+	case doc.Stack != "":
+		return doc.Stack
+	}
+	return defaultStack
+}
+
+// evaluate reads --config and --exceptions, then evaluates doc with the embedded policies for
+// the chosen stack at --now. Every error is a usage or input error (exit 2).
+func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document) (*engine.Report, error) {
+	eng, err := loadEngine()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	var cfg engine.PackConfig
+	if f.Config != "" {
+		data, err := os.ReadFile(f.Config)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read --config file: %w", err))
+		}
+		if cfg, err = engine.ParsePackConfig(f.Config, data); err != nil {
+			return nil, badInput(err)
+		}
+		if err := eng.ValidateConfig(cfg); err != nil {
+			return nil, badInput(err)
+		}
+	}
+	var exc []engine.Exception
+	if f.Exceptions != "" {
+		data, err := os.ReadFile(f.Exceptions)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read --exceptions file: %w", err))
+		}
+		if exc, err = engine.ParseExceptions(f.Exceptions, data); err != nil {
+			return nil, badInput(err)
+		}
+		if err := eng.ValidateExceptions(f.Exceptions, exc); err != nil {
+			return nil, badInput(err)
+		}
+	}
+	// The report names the stack whose levels were applied, which --stack may override.
+	doc.Stack = f.stackFor(doc)
+	rep, err := eng.Evaluate(ctx, doc, engine.Settings{
+		Stack:          doc.Stack,
+		Now:            f.now,
+		Config:         cfg,
+		Exceptions:     exc,
+		ExceptionsFile: f.Exceptions,
+	})
+	if err != nil {
+		return nil, badInput(fmt.Errorf("evaluate stack %q: %w", doc.Stack, err))
+	}
+	return rep, nil
+}
+
+// write renders rep in --format and writes it to --output or the command's stdout. artifact
+// names the checked file for formats that attach findings to a file (empty for stdin). It
+// returns an ExitError with code 1 when rep has a mandatory failure.
+func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact string) error {
+	o, err := output.Get(f.Format, output.WithVersion(cmd.Root().Version), output.WithArtifact(artifact))
+	if err != nil {
+		return badInput(fmt.Errorf("--format: %w", err))
+	}
+	var buf bytes.Buffer
+	if err := o.Output(&buf, rep); err != nil {
+		return fmt.Errorf("render %s report: %w", f.Format, err)
+	}
+	if f.Output == "" || f.Output == "-" {
+		if _, err := cmd.OutOrStdout().Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	} else if err := writeFileAtomic(f.Output, buf.Bytes()); err != nil {
+		return fmt.Errorf("write --output %q: %w", f.Output, err)
+	}
+	if rep.ExitCode() == engine.ExitViolation {
+		n := rep.Counts().Mandatory
+		noun := "violations"
+		if n == 1 {
+			noun = "violation"
+		}
+		return &ExitError{Code: engine.ExitViolation, Err: fmt.Errorf("%d mandatory policy %s in stack %q", n, noun, rep.Stack)}
+	}
+	return nil
+}
+
+// report is evaluate then write.
+func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
+	rep, err := f.evaluate(cmd.Context(), doc)
+	if err != nil {
+		return err
+	}
+	return f.write(cmd, rep, artifact)
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the same directory, so
+// a reader never sees half a report and a failed write leaves the old file alone.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,303 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+)
+
+// ConfigError reports bad user input in a config or exceptions file: the file, the path
+// inside it and what was expected there. It never quotes the offending value, which may be
+// a secret pasted in the wrong place. The CLI maps it to exit code 2.
+type ConfigError struct {
+	File     string
+	Path     string
+	Expected string
+}
+
+// Error reads `"pack.json": at "SEC-002.maxValidityDays": expected an integer`.
+func (e *ConfigError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("%q: expected %s", e.File, e.Expected)
+	}
+	return fmt.Sprintf("%q: at %q: expected %s", e.File, e.Path, e.Expected)
+}
+
+// PackConfig is a parsed `pulumi up --policy-pack-config` file. Its zero value means no
+// config: every policy at its default level with its default settings.
+type PackConfig struct {
+	// File names the file the config came from, for error messages.
+	File string
+	// All is the level the "all" key sets for every policy; empty when absent.
+	All Level
+	// Policies holds the per-policy entries keyed by policy id.
+	Policies map[string]PolicyConfig
+}
+
+// PolicyConfig is one policy's entry: a level and/or settings.
+type PolicyConfig struct {
+	// Level is the entry's enforcementLevel; empty when only settings are given.
+	Level Level
+	// Settings are the entry's other keys, validated against the policy's METADATA config.
+	Settings map[string]any
+}
+
+const levelsExpected = "an enforcement level: one of \"mandatory\", \"advisory\", \"disabled\""
+
+// ParsePackConfig parses the JSON Pulumi takes with --policy-pack-config: keys are policy ids
+// or "all"; a value is a level string or an object with "enforcementLevel" and settings.
+// It checks the shape only; (*Engine).ValidateConfig checks ids, settings and types against
+// the catalogue (Evaluate calls it).
+func ParsePackConfig(name string, data []byte) (PackConfig, error) {
+	cfg := PackConfig{File: name, Policies: map[string]PolicyConfig{}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return PackConfig{}, jsonError(name, data, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return PackConfig{}, &ConfigError{File: name, Expected: "a single JSON object and nothing after it"}
+	}
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return PackConfig{}, &ConfigError{File: name, Expected: "a JSON object keyed by policy id or \"all\""}
+	}
+	keys := sortedKeys(top)
+	for _, key := range keys {
+		v := top[key]
+		if key == "all" {
+			lvl, settings, err := parseEntry(name, key, v)
+			if err != nil {
+				return PackConfig{}, err
+			}
+			if len(settings) > 0 {
+				return PackConfig{}, &ConfigError{File: name, Path: "all." + sortedKeys(settings)[0], Expected: "only \"enforcementLevel\" under \"all\""}
+			}
+			if lvl == "" {
+				return PackConfig{}, &ConfigError{File: name, Path: "all", Expected: levelsExpected}
+			}
+			cfg.All = lvl
+			continue
+		}
+		lvl, settings, err := parseEntry(name, key, v)
+		if err != nil {
+			return PackConfig{}, err
+		}
+		cfg.Policies[key] = PolicyConfig{Level: lvl, Settings: settings}
+	}
+	return cfg, nil
+}
+
+func parseEntry(file, key string, v any) (Level, map[string]any, error) {
+	switch x := v.(type) {
+	case string:
+		lvl, ok := parseLevel(x)
+		if !ok {
+			return "", nil, &ConfigError{File: file, Path: key, Expected: levelsExpected}
+		}
+		return lvl, nil, nil
+	case map[string]any:
+		var lvl Level
+		settings := map[string]any{}
+		for k, sv := range x {
+			if k != "enforcementLevel" {
+				settings[k] = sv
+				continue
+			}
+			s, _ := sv.(string)
+			l, ok := parseLevel(s)
+			if !ok {
+				return "", nil, &ConfigError{File: file, Path: key + ".enforcementLevel", Expected: levelsExpected}
+			}
+			lvl = l
+		}
+		return lvl, settings, nil
+	default:
+		return "", nil, &ConfigError{File: file, Path: key, Expected: "a level string or an object with \"enforcementLevel\" and settings"}
+	}
+}
+
+// jsonError turns a decoding error into a ConfigError with a line and column.
+func jsonError(file string, data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// Offset counts the offending byte itself; point at it, not after it.
+		line, col := lineCol(data, se.Offset-1)
+		return &ConfigError{File: file, Path: fmt.Sprintf("line %d, column %d", line, col), Expected: "valid JSON"}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &ConfigError{File: file, Expected: "a JSON object (the file is empty or truncated)"}
+	}
+	return &ConfigError{File: file, Expected: "valid JSON"}
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	if off < 0 {
+		off = 0
+	}
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, b := range data[:off] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ValidateConfig checks a PackConfig against the catalogue: every key a known policy id,
+// every setting declared in that policy's METADATA config, every value of the declared type.
+func (e *Engine) ValidateConfig(cfg PackConfig) error {
+	file := cfg.File
+	if file == "" {
+		file = "policy pack config"
+	}
+	if cfg.All != "" {
+		if _, ok := parseLevel(string(cfg.All)); !ok {
+			return &ConfigError{File: file, Path: "all", Expected: levelsExpected}
+		}
+	}
+	for _, id := range sortedKeys(cfg.Policies) {
+		pc := cfg.Policies[id]
+		i, ok := e.byID[id]
+		if !ok {
+			return &ConfigError{File: file, Path: id, Expected: "a known policy id or \"all\""}
+		}
+		if pc.Level != "" {
+			if _, ok := parseLevel(string(pc.Level)); !ok {
+				return &ConfigError{File: file, Path: id + ".enforcementLevel", Expected: levelsExpected}
+			}
+		}
+		p := e.policies[i]
+		for _, name := range sortedKeys(pc.Settings) {
+			schema, ok := p.Config[name]
+			if !ok {
+				exp := "no settings: this policy takes only \"enforcementLevel\""
+				if len(p.Config) > 0 {
+					exp = "\"enforcementLevel\" or one of the policy's settings: " + strings.Join(sortedKeys(p.Config), ", ")
+				}
+				return &ConfigError{File: file, Path: id + "." + name, Expected: exp}
+			}
+			if exp := checkSetting(schema, pc.Settings[name]); exp != "" {
+				return &ConfigError{File: file, Path: id + "." + name, Expected: exp}
+			}
+		}
+	}
+	return nil
+}
+
+// checkSetting returns "" when v matches the setting schema, else what was expected.
+func checkSetting(schema map[string]any, v any) string {
+	typ, _ := schema["type"].(string)
+	switch typ {
+	case "string":
+		if _, ok := v.(string); ok {
+			return ""
+		}
+		return "a string"
+	case "boolean":
+		if _, ok := v.(bool); ok {
+			return ""
+		}
+		return "a boolean"
+	case "integer":
+		if f, ok := toFloat(v); ok && f == math.Trunc(f) {
+			return ""
+		}
+		return "an integer"
+	case "number":
+		if _, ok := toFloat(v); ok {
+			return ""
+		}
+		return "a number"
+	case "array":
+		l, ok := v.([]any)
+		if !ok {
+			return "a list"
+		}
+		if items, ok := schema["items"].(map[string]any); ok {
+			for _, x := range l {
+				if exp := checkSetting(items, x); exp != "" {
+					return "a list of " + strings.TrimPrefix(strings.TrimPrefix(exp, "an "), "a ") + "s"
+				}
+			}
+		}
+		return ""
+	case "object":
+		if _, ok := v.(map[string]any); ok {
+			return ""
+		}
+		return "an object"
+	}
+	return "a value of type " + typ
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// normalizeSetting gives numbers one Go type (int64 for integers, float64 otherwise), so
+// input.config is the same whether a value came from METADATA YAML or config JSON.
+func normalizeSetting(typ any, v any) any {
+	switch x := v.(type) {
+	case json.Number, int, int64, float64:
+		f, _ := toFloat(x)
+		if typ == "integer" {
+			return int64(f)
+		}
+		switch n := x.(type) {
+		case int:
+			return int64(n)
+		case int64:
+			return n
+		case json.Number:
+			if i, err := n.Int64(); err == nil {
+				return i
+			}
+		}
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeSetting(nil, e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeSetting(nil, e)
+		}
+		return out
+	}
+	return v
+}

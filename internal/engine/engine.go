@@ -1,0 +1,610 @@
+// Package engine loads kvguard's Rego policies, compiles them once and evaluates them over a
+// whole document in a single query. It owns the METADATA catalogue, per-stack enforcement
+// levels, the policy-pack config and exceptions. It returns a Report and never prints.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// Profiles a stack maps to (see ProfileFor).
+const (
+	ProfileDev     = "dev"
+	ProfileStaging = "staging"
+	ProfileProd    = "prod"
+)
+
+// Engine holds the compiled policies and the one prepared query that evaluates all of them.
+// It is safe for concurrent use: Evaluate only reads it.
+type Engine struct {
+	policies []Policy          // sorted by id
+	byID     map[string]int    // id -> index in policies
+	sources  map[string]string // non-test Rego file path -> source text
+	query    rego.PreparedEvalQuery
+	// evals counts OPA evaluations, so a test can prove one query serves a whole document.
+	evals atomic.Int64
+}
+
+// Settings are the per-run inputs of Evaluate.
+type Settings struct {
+	// Stack names the stack; its profile (ProfileFor) selects levels and settings defaults.
+	Stack string
+	// Now is the evaluation time given to policies as input.now; zero means the wall clock.
+	Now time.Time
+	// Config is the parsed policy-pack config; the zero value means none.
+	Config PackConfig
+	// Exceptions waive failures; expired ones are reported and ignored.
+	Exceptions []Exception
+	// ExceptionsFile names the file Exceptions came from, for error messages.
+	ExceptionsFile string
+}
+
+// New parses every non-test .rego file and every .json data file of fsys, reads each policy's
+// package METADATA into the catalogue, compiles everything once and prepares the single query
+// Evaluate runs. A module is a policy when it defines deny or warn or its package METADATA has
+// custom.id; any other module (kvguard.lib) is a library.
+func New(fsys fs.FS) (*Engine, error) {
+	modules := map[string]*ast.Module{}
+	sources := map[string]string{}
+	data := map[string]any{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch {
+		case strings.HasSuffix(p, "_test.rego"):
+			return nil
+		case strings.HasSuffix(p, ".rego"):
+			src, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return fmt.Errorf("read %q: %w", p, err)
+			}
+			m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{
+				ProcessAnnotation: true,
+				RegoVersion:       ast.RegoV1,
+			})
+			if err != nil {
+				return fmt.Errorf("parse %q: %w", p, err)
+			}
+			modules[p] = m
+			sources[p] = string(src)
+		case strings.HasSuffix(p, ".json"):
+			raw, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return fmt.Errorf("read %q: %w", p, err)
+			}
+			if err := mergeDataFile(data, p, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	if len(modules) == 0 {
+		return nil, errors.New("load policies: no .rego files found")
+	}
+
+	e := &Engine{byID: map[string]int{}, sources: sources}
+	files := make([]string, 0, len(modules))
+	for f := range modules {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	pkgFile := map[string]string{}
+	type entry struct{ deny, warn bool }
+	entries := map[string]entry{} // policy id -> which entry points exist
+	for _, f := range files {
+		m := modules[f]
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		ann := packageAnnotation(m)
+		deny, warn, err := entryPoints(f, m)
+		if err != nil {
+			return nil, err
+		}
+		hasID := ann != nil && ann.Custom != nil && ann.Custom["id"] != nil
+		if !deny && !warn && !hasID {
+			continue // library module
+		}
+		if ann == nil {
+			return nil, fmt.Errorf("policy %q: no package-scoped METADATA block (scope: package)", f)
+		}
+		if !deny && !warn {
+			return nil, fmt.Errorf("policy %q: METADATA has custom.id but the package defines neither deny nor warn", f)
+		}
+		if other, ok := pkgFile[pkg]; ok {
+			return nil, fmt.Errorf("policy %q: package %q is already defined by %q (one policy per file)", f, pkg, other)
+		}
+		pkgFile[pkg] = f
+		p, err := policyFromAnnotation(f, pkg, ann)
+		if err != nil {
+			return nil, err
+		}
+		if i, dup := e.byID[p.ID]; dup {
+			return nil, fmt.Errorf("policy %q: id %q is already used by %q", f, p.ID, e.policies[i].File)
+		}
+		e.byID[p.ID] = len(e.policies)
+		e.policies = append(e.policies, p)
+		entries[p.ID] = entry{deny: deny, warn: warn}
+	}
+	sort.Slice(e.policies, func(i, j int) bool { return e.policies[i].ID < e.policies[j].ID })
+	for i, p := range e.policies {
+		e.byID[p.ID] = i
+	}
+
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+
+	// One query binds every policy's deny and warn set, so a document is evaluated once
+	// whatever its size; OPA shares the library's per-type indexes between policies.
+	var q strings.Builder
+	for i, p := range e.policies {
+		ent := entries[p.ID]
+		if ent.deny {
+			fmt.Fprintf(&q, "%s := data.%s.deny\n", bindingName(i, "d"), p.Package)
+		}
+		if ent.warn {
+			fmt.Fprintf(&q, "%s := data.%s.warn\n", bindingName(i, "w"), p.Package)
+		}
+	}
+	if len(e.policies) == 0 {
+		q.WriteString("true\n")
+	}
+	pq, err := rego.New(
+		rego.Query(q.String()),
+		rego.Compiler(compiler),
+		rego.Store(inmem.NewFromObject(data)),
+	).PrepareForEval(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	e.query = pq
+	return e, nil
+}
+
+func bindingName(i int, kind string) string { return fmt.Sprintf("p%d%s", i, kind) }
+
+// packageAnnotation returns the module's package-scoped METADATA block, if any.
+func packageAnnotation(m *ast.Module) *ast.Annotations {
+	for _, a := range m.Annotations {
+		if a.Scope == "package" {
+			return a
+		}
+	}
+	return nil
+}
+
+// entryPoints reports whether the module defines deny and warn, and insists they are partial
+// set rules: a complete rule can be undefined, which would make the one shared query undefined
+// for every policy.
+func entryPoints(file string, m *ast.Module) (deny, warn bool, err error) {
+	for _, r := range m.Rules {
+		name := r.Head.Name.String()
+		if len(r.Head.Reference) > 0 {
+			name = r.Head.Reference[0].Value.String()
+		}
+		if name != "deny" && name != "warn" {
+			continue
+		}
+		if len(r.Head.Reference) > 1 || r.Head.RuleKind() != ast.MultiValue {
+			return false, false, fmt.Errorf("policy %q: %q must be a partial set rule (%s contains entry if {...})", file, name, name)
+		}
+		if name == "deny" {
+			deny = true
+		} else {
+			warn = true
+		}
+	}
+	return deny, warn, nil
+}
+
+// mergeDataFile places a JSON file's object under the data path of its directory, as
+// `opa eval -d policies/` does, so data.kvguard.roles resolves the same way everywhere.
+func mergeDataFile(data map[string]any, file string, raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("data file %q: expected valid JSON: %w", file, err)
+	}
+	obj, ok := v.(map[string]any)
+	dir := path.Dir(file)
+	if dir == "." && !ok {
+		return fmt.Errorf("data file %q: expected a JSON object at the top level", file)
+	}
+	target := data
+	if dir != "." {
+		for _, part := range strings.Split(dir, "/") {
+			next, ok := target[part].(map[string]any)
+			if !ok {
+				if _, exists := target[part]; exists {
+					return fmt.Errorf("data file %q: data path %q conflicts with another data file", file, part)
+				}
+				next = map[string]any{}
+				target[part] = next
+			}
+			target = next
+		}
+	}
+	if !ok {
+		return fmt.Errorf("data file %q: expected a JSON object at the top level", file)
+	}
+	return mergeObjects(file, "", target, obj)
+}
+
+func mergeObjects(file, prefix string, dst, src map[string]any) error {
+	for k, v := range src {
+		cur, exists := dst[k]
+		if !exists {
+			dst[k] = v
+			continue
+		}
+		a, okA := cur.(map[string]any)
+		b, okB := v.(map[string]any)
+		if !okA || !okB {
+			return fmt.Errorf("data file %q: key %q is defined by another data file", file, prefix+k)
+		}
+		if err := mergeObjects(file, prefix+k+".", a, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Policies returns the catalogue sorted by id.
+func (e *Engine) Policies() []Policy {
+	out := make([]Policy, len(e.policies))
+	copy(out, e.policies)
+	return out
+}
+
+// Policy returns the catalogue entry for id.
+func (e *Engine) Policy(id string) (Policy, bool) {
+	i, ok := e.byID[id]
+	if !ok {
+		return Policy{}, false
+	}
+	return e.policies[i], true
+}
+
+// Modules returns the source text of every non-test Rego file the engine compiled, keyed by
+// its path inside the policy FS.
+func (e *Engine) Modules() map[string]string {
+	out := make(map[string]string, len(e.sources))
+	for k, v := range e.sources {
+		out[k] = v
+	}
+	return out
+}
+
+// ProfileFor maps a stack name to its environment profile. The last path segment of a fully
+// qualified stack ("org/project/prod") is used, case-insensitively:
+// "prod", "production" or any name starting with "prd" is prod; "staging", "stage", "uat" or
+// any name starting with "stg" is staging; everything else is dev.
+func ProfileFor(stack string) string {
+	s := strings.ToLower(strings.TrimSpace(stack))
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s = s[i+1:]
+	}
+	switch {
+	case s == "prod" || s == "production" || strings.HasPrefix(s, "prd"):
+		return ProfileProd
+	case s == "staging" || s == "stage" || s == "uat" || strings.HasPrefix(s, "stg"):
+		return ProfileStaging
+	default:
+		return ProfileDev
+	}
+}
+
+// LevelFor is the policy's level for a profile under cfg: prod_enforcement in prod (when set)
+// else enforcement, then the config's "all", then the config's entry for the policy id.
+func LevelFor(p Policy, profile string, cfg PackConfig) Level {
+	lvl := p.Enforcement
+	if profile == ProfileProd && p.ProdEnforcement != "" {
+		lvl = p.ProdEnforcement
+	}
+	if cfg.All != "" {
+		lvl = cfg.All
+	}
+	if pc, ok := cfg.Policies[p.ID]; ok && pc.Level != "" {
+		lvl = pc.Level
+	}
+	return lvl
+}
+
+// EffectiveSettings returns the settings a policy sees in input.config for a profile: schema
+// default, then the schema's prod default in the prod profile, then cfg. Policies without
+// settings are absent.
+func (e *Engine) EffectiveSettings(profile string, cfg PackConfig) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, p := range e.policies {
+		if len(p.Config) == 0 {
+			continue
+		}
+		m := make(map[string]any, len(p.Config))
+		for name, schema := range p.Config {
+			m[name] = schema["default"]
+			if v, ok := schema["prod"]; ok && profile == ProfileProd {
+				m[name] = v
+			}
+			if pc, ok := cfg.Policies[p.ID]; ok {
+				if v, ok := pc.Settings[name]; ok {
+					m[name] = normalizeSetting(schema["type"], v)
+				}
+			}
+		}
+		out[p.ID] = m
+	}
+	return out
+}
+
+// finding is one deny or warn entry of one policy.
+type finding struct {
+	urn, msg, unknown string
+	deny              bool
+}
+
+// Evaluate validates the settings against the catalogue, fills doc.Now, doc.Profile and
+// doc.Config, evaluates every policy over the whole document in one query and turns the
+// entries into one Result per (policy, resource).
+//
+// For one (policy, resource): deny entries give fail at the policy's level; warn entries
+// without "unknown" give fail capped at advisory; warn entries with "unknown" give
+// unverifiable (Path set) only when there is no fail. Several messages or paths for one pair
+// are joined (messages with a space, paths with ", "). Resources of the policy's
+// resource_types with no entry pass, except components and resources being deleted
+// (delete, delete-replaced), which get results only from entries. A disabled policy gives
+// not-applicable for its resources and its entries are dropped.
+func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) (*Report, error) {
+	if doc == nil {
+		return nil, errors.New("evaluate: nil document")
+	}
+	if err := e.ValidateConfig(s.Config); err != nil {
+		return nil, err
+	}
+	excFile := s.ExceptionsFile
+	if excFile == "" {
+		excFile = "exceptions"
+	}
+	if err := e.ValidateExceptions(excFile, s.Exceptions); err != nil {
+		return nil, err
+	}
+	now := s.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC()
+	profile := ProfileFor(s.Stack)
+	doc.Now = now.Format(time.RFC3339)
+	doc.Profile = profile
+	doc.Config = e.EffectiveSettings(profile, s.Config)
+
+	input, err := documentValue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: convert input: %w", err)
+	}
+	e.evals.Add(1)
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(e.policies) > 0 && len(rs) != 1 {
+		return nil, fmt.Errorf("evaluate policies: got %d result sets, want 1", len(rs))
+	}
+
+	levels := make([]Level, len(e.policies))
+	rep := &Report{
+		Stack:   doc.Stack,
+		Project: doc.Project,
+		Source:  doc.Source,
+		Profile: profile,
+		Now:     doc.Now,
+	}
+	for i, p := range e.policies {
+		levels[i] = LevelFor(p, profile, s.Config)
+		rep.Policies = append(rep.Policies, PolicyLevel{Policy: p, Level: levels[i]})
+	}
+
+	// Index the checked resources by type once; deletions and components only matter
+	// through the entries policies produce for them.
+	byURN := make(map[string]*model.Resource, len(doc.Resources))
+	byType := map[string][]*model.Resource{}
+	for i := range doc.Resources {
+		r := &doc.Resources[i]
+		byURN[r.URN] = r
+		if r.Custom && r.Op != model.OpDelete && r.Op != model.OpDeleteReplaced {
+			byType[r.Type] = append(byType[r.Type], r)
+		}
+	}
+
+	live, expired := splitExceptions(s.Exceptions, now)
+	rep.ExpiredExceptions = expired
+
+	for i, p := range e.policies {
+		var bindings rego.Vars
+		if len(rs) > 0 {
+			bindings = rs[0].Bindings
+		}
+		found, err := collectFindings(p.ID, bindings[bindingName(i, "d")], bindings[bindingName(i, "w")])
+		if err != nil {
+			return nil, err
+		}
+		lvl := levels[i]
+		seen := map[string]bool{}
+		for _, t := range p.ResourceTypes {
+			for _, r := range byType[t] {
+				if seen[r.URN] {
+					continue
+				}
+				seen[r.URN] = true
+				res := Result{
+					PolicyID:       p.ID,
+					URN:            r.URN,
+					ResourceType:   r.Type,
+					ResourceName:   r.Name,
+					Level:          lvl,
+					SourcePosition: r.SourcePosition,
+				}
+				switch {
+				case lvl == LevelDisabled:
+					res.Status = StatusNotApplicable
+				case len(found[r.URN]) == 0:
+					res.Status = StatusPass
+				default:
+					judge(&res, found[r.URN], lvl)
+					applyExceptions(&res, live)
+				}
+				rep.Results = append(rep.Results, res)
+			}
+		}
+		if lvl == LevelDisabled {
+			continue
+		}
+		for urn, fs := range found {
+			if seen[urn] {
+				continue
+			}
+			res := Result{PolicyID: p.ID, URN: urn, Level: lvl}
+			if r, ok := byURN[urn]; ok {
+				res.ResourceType, res.ResourceName, res.SourcePosition = r.Type, r.Name, r.SourcePosition
+			} else {
+				res.ResourceType, res.ResourceName = splitURN(urn)
+			}
+			judge(&res, fs, lvl)
+			applyExceptions(&res, live)
+			rep.Results = append(rep.Results, res)
+		}
+	}
+	sort.Slice(rep.Results, func(i, j int) bool {
+		a, b := rep.Results[i], rep.Results[j]
+		if a.URN != b.URN {
+			return a.URN < b.URN
+		}
+		return a.PolicyID < b.PolicyID
+	})
+	return rep, nil
+}
+
+// collectFindings groups one policy's deny and warn entries by URN.
+func collectFindings(id string, deny, warn any) (map[string][]finding, error) {
+	out := map[string][]finding{}
+	for _, set := range []struct {
+		name string
+		v    any
+		deny bool
+	}{{"deny", deny, true}, {"warn", warn, false}} {
+		if set.v == nil {
+			continue
+		}
+		entries, ok := set.v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("policy %q: %s: expected a set of objects", id, set.name)
+		}
+		for _, raw := range entries {
+			obj, ok := raw.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("policy %q: %s entry: expected an object built by lib.fail or lib.unverifiable", id, set.name)
+			}
+			urn, _ := obj["urn"].(string)
+			msg, _ := obj["msg"].(string)
+			if urn == "" || msg == "" {
+				return nil, fmt.Errorf("policy %q: %s entry: expected string fields \"urn\" and \"msg\"", id, set.name)
+			}
+			f := finding{urn: urn, msg: msg, deny: set.deny}
+			if u, ok := obj["unknown"]; ok {
+				us, ok := u.(string)
+				if !ok || us == "" {
+					return nil, fmt.Errorf("policy %q: %s entry for %q: expected \"unknown\" to be a property path", id, set.name, urn)
+				}
+				if set.deny {
+					return nil, fmt.Errorf("policy %q: deny entry for %q carries \"unknown\": an unknown value must be reported under warn (lib.unverifiable)", id, urn)
+				}
+				f.unknown = us
+			}
+			out[urn] = append(out[urn], f)
+		}
+	}
+	return out, nil
+}
+
+// judge sets status, level, message and path of a result from its entries; fail wins.
+func judge(res *Result, fs []finding, lvl Level) {
+	var denyMsgs, warnMsgs, unkMsgs, paths []string
+	for _, f := range fs {
+		switch {
+		case f.deny:
+			denyMsgs = append(denyMsgs, f.msg)
+		case f.unknown == "":
+			warnMsgs = append(warnMsgs, f.msg)
+		default:
+			unkMsgs = append(unkMsgs, f.msg)
+			paths = append(paths, f.unknown)
+		}
+	}
+	switch {
+	case len(denyMsgs) > 0:
+		res.Status, res.Level = StatusFail, lvl
+		res.Message = joinSorted(append(denyMsgs, warnMsgs...), " ")
+	case len(warnMsgs) > 0:
+		res.Status, res.Level = StatusFail, capAdvisory(lvl)
+		res.Message = joinSorted(warnMsgs, " ")
+	default:
+		res.Status, res.Level = StatusUnverifiable, capAdvisory(lvl)
+		res.Message = joinSorted(unkMsgs, " ")
+		res.Path = joinSorted(paths, ", ")
+	}
+}
+
+func capAdvisory(l Level) Level {
+	if l == LevelMandatory {
+		return LevelAdvisory
+	}
+	return l
+}
+
+func joinSorted(ss []string, sep string) string {
+	sort.Strings(ss)
+	out := ss[:0]
+	for i, s := range ss {
+		if i == 0 || s != ss[i-1] {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// splitURN extracts the type and name of "urn:pulumi:stack::project::parent$type::name".
+func splitURN(urn string) (typ, name string) {
+	parts := strings.SplitN(urn, "::", 4)
+	if len(parts) != 4 {
+		return "", urn
+	}
+	qt := parts[2]
+	if i := strings.LastIndex(qt, "$"); i >= 0 {
+		qt = qt[i+1:]
+	}
+	return qt, parts[3]
+}

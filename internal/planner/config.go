@@ -1,0 +1,471 @@
+package planner
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// InputError reports a project file, stack config file or --set override kvguard cannot use:
+// the file, the key or path inside it and what was expected. It never carries a config value,
+// because any value may be a secret. The CLI maps it to exit code 2.
+type InputError struct {
+	// File is the file as the user named it, or "--set" for an override.
+	File string
+	// Path is the key inside the file ("config.secret-store:vaultName"), empty for the whole file.
+	Path string
+	// Expected says what was needed at Path.
+	Expected string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+// Error renders "file: path: expected X: cause", leaving out empty parts.
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Path != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Path)
+	}
+	if e.Expected != "" {
+		b.WriteString(": expected ")
+		b.WriteString(e.Expected)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Project is what the planner needs from Pulumi.yaml.
+type Project struct {
+	// Name is the project name; config keys without a namespace belong to it.
+	Name string
+	// StackConfigDir is the folder of the stack files, relative to the project folder.
+	StackConfigDir string
+	// Defaults are the config values the project file declares with a default, by full key.
+	Defaults map[string]string
+	// SecretKeys are the project config keys declared `secret: true`.
+	SecretKeys map[string]bool
+}
+
+// StackConfig is a stack's configuration as Pulumi hands it to a program: every value a
+// string (structured values as JSON), keys namespaced ("secret-store:vaultName").
+type StackConfig struct {
+	// Values maps full keys to values. An encrypted `secure:` value is kept as its ciphertext:
+	// the planner never decrypts, and the key is listed in SecretKeys so the program and every
+	// output treat it as a secret.
+	Values map[string]string
+	// SecretKeys lists the keys whose values are secrets, sorted.
+	SecretKeys []string
+}
+
+// LoadProject reads Pulumi.yaml (or Pulumi.yml) from dir.
+func LoadProject(dir string) (*Project, error) {
+	var path string
+	var data []byte
+	var err error
+	for _, n := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		path = filepath.Join(dir, n)
+		data, err = os.ReadFile(path)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, &InputError{File: path, Err: err}
+		}
+	}
+	if err != nil {
+		return nil, &InputError{File: filepath.Join(dir, "Pulumi.yaml"), Expected: "a Pulumi project file", Err: err}
+	}
+	var raw struct {
+		Name           string               `yaml:"name"`
+		StackConfigDir string               `yaml:"stackConfigDir"`
+		Config         map[string]yaml.Node `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, &InputError{File: path, Expected: "a YAML mapping", Err: yamlError(err)}
+	}
+	if raw.Name == "" {
+		return nil, &InputError{File: path, Path: "name", Expected: "the project name"}
+	}
+	p := &Project{Name: raw.Name, StackConfigDir: raw.StackConfigDir, Defaults: map[string]string{}, SecretKeys: map[string]bool{}}
+	for k, node := range raw.Config {
+		key := fullKey(p.Name, k)
+		// A declaration is either a bare default value or {type, description, default, secret}.
+		if node.Kind == yaml.MappingNode && hasAnyKey(&node, "type", "default", "description", "secret", "items") {
+			var decl struct {
+				Default *yaml.Node `yaml:"default"`
+				Secret  bool       `yaml:"secret"`
+			}
+			if err := node.Decode(&decl); err != nil {
+				return nil, &InputError{File: path, Path: "config." + k, Expected: "a config declaration", Err: yamlError(err)}
+			}
+			if decl.Secret {
+				p.SecretKeys[key] = true
+			}
+			if decl.Default != nil {
+				v, _, err := configValue(decl.Default)
+				if err != nil {
+					return nil, &InputError{File: path, Path: "config." + k + ".default", Expected: "a config value", Err: err}
+				}
+				p.Defaults[key] = v
+			}
+			continue
+		}
+		v, _, err := configValue(&node)
+		if err != nil {
+			return nil, &InputError{File: path, Path: "config." + k, Expected: "a config value", Err: err}
+		}
+		p.Defaults[key] = v
+	}
+	return p, nil
+}
+
+// StackConfigPath is where Pulumi looks for a stack's config file.
+func (p *Project) StackConfigPath(dir, stack string) string {
+	return filepath.Join(dir, p.StackConfigDir, "Pulumi."+stack+".yaml")
+}
+
+// LoadStackConfig reads a stack config file (Pulumi.<stack>.yaml) on top of the project's
+// defaults. Values marked `secure:` are never decrypted.
+func LoadStackConfig(p *Project, path string) (*StackConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{File: path, Expected: "a stack config file", Err: err}
+	}
+	var raw struct {
+		Config map[string]yaml.Node `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, &InputError{File: path, Expected: "a YAML mapping with a config section", Err: yamlError(err)}
+	}
+	sc := &StackConfig{Values: map[string]string{}}
+	secret := map[string]bool{}
+	for k, v := range p.Defaults {
+		sc.Values[k] = v
+	}
+	for k := range p.SecretKeys {
+		secret[k] = true
+	}
+	for k, node := range raw.Config {
+		if strings.TrimSpace(k) == "" {
+			return nil, &InputError{File: path, Path: "config", Expected: "non-empty config keys"}
+		}
+		key := fullKey(p.Name, k)
+		v, isSecret, err := configValue(&node)
+		if err != nil {
+			return nil, &InputError{File: path, Path: "config." + k, Expected: "a config value", Err: err}
+		}
+		sc.Values[key] = v
+		if isSecret {
+			secret[key] = true
+		}
+	}
+	for k := range secret {
+		if _, ok := sc.Values[k]; ok {
+			sc.SecretKeys = append(sc.SecretKeys, k)
+		}
+	}
+	sort.Strings(sc.SecretKeys)
+	return sc, nil
+}
+
+// IsSecret reports whether key holds a secret.
+func (c *StackConfig) IsSecret(key string) bool {
+	i := sort.SearchStrings(c.SecretKeys, key)
+	return i < len(c.SecretKeys) && c.SecretKeys[i] == key
+}
+
+// Display is the config as `pulumi preview --json` prints it: secrets as "[secret]".
+func (c *StackConfig) Display() map[string]string {
+	out := make(map[string]string, len(c.Values))
+	for k, v := range c.Values {
+		if c.IsSecret(k) {
+			v = secretPlaceholder
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Apply sets one override, "KEY=VALUE", as --set does. KEY is a config key, namespaced or not
+// ("secret-store:publicNetworkAccess", "publicNetworkAccess"), optionally followed by a path
+// into a structured value ("secret-store:secrets[0].expires", as `pulumi config set --path`).
+// VALUE is a plain string; with a path, `true`, `false`, `null` and numbers are typed as YAML
+// would type them. Overriding a secret key keeps it secret.
+func (c *StackConfig) Apply(project, override string) error {
+	k, v, ok := strings.Cut(override, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return &InputError{File: "--set", Path: redactOverride(override), Expected: "KEY=VALUE"}
+	}
+	key, path := splitKeyPath(k)
+	if key == "" {
+		return &InputError{File: "--set", Path: k, Expected: "a config key before the path"}
+	}
+	key = fullKey(project, key)
+	if path == "" {
+		c.Values[key] = v
+		return nil
+	}
+	segs, err := parsePath(path)
+	if err != nil {
+		return &InputError{File: "--set", Path: k, Expected: "a path like name[0].field", Err: err}
+	}
+	var root any
+	if cur, ok := c.Values[key]; ok && cur != "" {
+		if err := json.Unmarshal([]byte(cur), &root); err != nil {
+			return &InputError{File: "--set", Path: key, Expected: "a structured (object or list) config value to set a path in"}
+		}
+	}
+	root, err = setPath(root, segs, scalarValue(v))
+	if err != nil {
+		return &InputError{File: "--set", Path: k, Expected: "a path that matches the value's structure", Err: err}
+	}
+	b, err := json.Marshal(root)
+	if err != nil {
+		return &InputError{File: "--set", Path: k, Err: err}
+	}
+	c.Values[key] = string(b)
+	return nil
+}
+
+// redactOverride keeps only the key of a malformed override, which may hold a value.
+func redactOverride(s string) string {
+	if k, _, ok := strings.Cut(s, "="); ok {
+		return k
+	}
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// fullKey namespaces a bare key with the project name, as Pulumi does.
+func fullKey(project, k string) string {
+	if strings.Contains(k, ":") {
+		return k
+	}
+	return project + ":" + k
+}
+
+func hasAnyKey(n *yaml.Node, keys ...string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		for _, k := range keys {
+			if n.Content[i].Value == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// configValue renders a YAML config value the way Pulumi passes it to a program: scalars as
+// their text, objects and lists as JSON. A `secure:` value anywhere inside marks the whole key
+// secret; its ciphertext stands in for the plaintext, which the planner never has.
+func configValue(n *yaml.Node) (string, bool, error) {
+	if n.Kind == yaml.ScalarNode {
+		if n.Tag == "!!null" {
+			return "", false, nil
+		}
+		return n.Value, false, nil
+	}
+	if cipher, ok := secureValue(n); ok {
+		return cipher, true, nil
+	}
+	v, secret, err := plainValue(n)
+	if err != nil {
+		return "", false, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false, err
+	}
+	return string(b), secret, nil
+}
+
+// secureValue recognises {secure: <ciphertext>}.
+func secureValue(n *yaml.Node) (string, bool) {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "secure" && n.Content[1].Kind == yaml.ScalarNode {
+		return n.Content[1].Value, true
+	}
+	return "", false
+}
+
+func plainValue(n *yaml.Node) (any, bool, error) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return plainValue(n.Alias)
+	case yaml.ScalarNode:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, false, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		return v, false, nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		secret := false
+		for _, c := range n.Content {
+			v, s, err := plainValue(c)
+			if err != nil {
+				return nil, false, err
+			}
+			out = append(out, v)
+			secret = secret || s
+		}
+		return out, secret, nil
+	case yaml.MappingNode:
+		if cipher, ok := secureValue(n); ok {
+			return cipher, true, nil
+		}
+		out := map[string]any{}
+		secret := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, s, err := plainValue(n.Content[i+1])
+			if err != nil {
+				return nil, false, err
+			}
+			out[n.Content[i].Value] = v
+			secret = secret || s
+		}
+		return out, secret, nil
+	}
+	return nil, false, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+// yamlError keeps yaml.v3's line numbers but not its quoted input, which may hold a secret.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return errors.New("unexpected value types")
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		end := strings.IndexByte(msg[i:], ':')
+		if end > 0 {
+			return fmt.Errorf("invalid YAML at %s", msg[i:i+end])
+		}
+	}
+	return errors.New("invalid YAML")
+}
+
+// splitKeyPath splits "ns:name[0].field" into "ns:name" and "[0].field".
+func splitKeyPath(k string) (string, string) {
+	ns := ""
+	if i := strings.Index(k, ":"); i >= 0 {
+		ns, k = k[:i+1], k[i+1:]
+	}
+	if i := strings.IndexAny(k, ".["); i >= 0 {
+		return ns + k[:i], k[i:]
+	}
+	return ns + k, ""
+}
+
+// pathSeg is one step of a --set path: a field name or a list index.
+type pathSeg struct {
+	field string
+	index int
+	isIdx bool
+}
+
+func parsePath(p string) ([]pathSeg, error) {
+	var segs []pathSeg
+	for p != "" {
+		switch p[0] {
+		case '.':
+			p = p[1:]
+			end := strings.IndexAny(p, ".[")
+			if end < 0 {
+				end = len(p)
+			}
+			if end == 0 {
+				return nil, errors.New("empty field name")
+			}
+			segs = append(segs, pathSeg{field: p[:end]})
+			p = p[end:]
+		case '[':
+			end := strings.IndexByte(p, ']')
+			if end < 0 {
+				return nil, errors.New("unclosed '['")
+			}
+			n, err := strconv.Atoi(p[1:end])
+			if err != nil || n < 0 {
+				return nil, errors.New("list index is not a non-negative number")
+			}
+			segs = append(segs, pathSeg{index: n, isIdx: true})
+			p = p[end+1:]
+		default:
+			return nil, errors.New("path step does not start with '.' or '['")
+		}
+	}
+	return segs, nil
+}
+
+func setPath(cur any, segs []pathSeg, v any) (any, error) {
+	if len(segs) == 0 {
+		return v, nil
+	}
+	s := segs[0]
+	if s.isIdx {
+		list, ok := cur.([]any)
+		if cur != nil && !ok {
+			return nil, fmt.Errorf("index [%d] into a value that is not a list", s.index)
+		}
+		if s.index > len(list) {
+			return nil, fmt.Errorf("index [%d] past the end of a list of %d", s.index, len(list))
+		}
+		if s.index == len(list) {
+			list = append(list, nil)
+		}
+		nv, err := setPath(list[s.index], segs[1:], v)
+		if err != nil {
+			return nil, err
+		}
+		list[s.index] = nv
+		return list, nil
+	}
+	obj, ok := cur.(map[string]any)
+	if cur != nil && !ok {
+		return nil, fmt.Errorf("field %q of a value that is not an object", s.field)
+	}
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	nv, err := setPath(obj[s.field], segs[1:], v)
+	if err != nil {
+		return nil, err
+	}
+	obj[s.field] = nv
+	return obj, nil
+}
+
+// scalarValue types a --set path value like a YAML scalar.
+func scalarValue(s string) any {
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	case "null":
+		return nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXnN") {
+		return f
+	}
+	return s
+}

@@ -1,0 +1,84 @@
+package source
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// Deployment versions Load reads. Both hold a DeploymentV3; Pulumi writes 4 only when the
+// deployment uses a feature (listed in "features") older CLIs must refuse, and none of those
+// features changes what a resource's state looks like to a policy.
+const (
+	minDeploymentVersion = apitype.DeploymentSchemaVersionCurrent
+	maxDeploymentVersion = apitype.DeploymentSchemaVersionLatest
+)
+
+// loadExport reads `pulumi stack export` output: {"version": 3, "deployment": {...}}. Every
+// resource becomes op "same" (it is the current state), except one marked "delete". Secrets are the signature object with
+// either "ciphertext" or, after --show-secrets, "plaintext": both count as secret and are
+// dropped. pending_operations are ignored: they describe operations an interrupted update
+// left behind, not resources whose settings a policy can judge.
+func loadExport(file string, top map[string]json.RawMessage) (*model.Document, error) {
+	rawVersion, ok := top["version"]
+	if !ok {
+		return nil, &InputError{File: file, Path: "version", Expected: "a deployment version number", Got: "nothing"}
+	}
+	var version int
+	if err := json.Unmarshal(rawVersion, &version); err != nil {
+		return nil, &InputError{File: file, Path: "version", Expected: "a deployment version number", Got: kindOf(rawVersion)}
+	}
+	if version < minDeploymentVersion || version > maxDeploymentVersion {
+		return nil, &InputError{File: file, Path: "version",
+			Expected: fmt.Sprintf("deployment version %d or %d", minDeploymentVersion, maxDeploymentVersion),
+			Got:      fmt.Sprintf("version %d", version)}
+	}
+	rawDeployment, ok := top["deployment"]
+	if !ok || kindOf(rawDeployment) != "an object" {
+		got := "nothing"
+		if ok {
+			got = kindOf(rawDeployment)
+		}
+		return nil, &InputError{File: file, Path: "deployment", Expected: "an object", Got: got}
+	}
+	var deployment map[string]json.RawMessage
+	if err := json.Unmarshal(rawDeployment, &deployment); err != nil {
+		return nil, decodeError(file, "deployment", err)
+	}
+	var raws []json.RawMessage
+	if raw, ok := deployment["resources"]; ok && kindOf(raw) != "null" {
+		if err := json.Unmarshal(raw, &raws); err != nil {
+			return nil, &InputError{File: file, Path: "deployment.resources", Expected: "an array", Got: kindOf(raw)}
+		}
+	}
+	resources := make([]model.Resource, 0, len(raws))
+	var first urnParts
+	for i, raw := range raws {
+		path := fmt.Sprintf("deployment.resources[%d]", i)
+		if k := kindOf(raw); k != "an object" {
+			return nil, &InputError{File: file, Path: path, Expected: "an object", Got: k}
+		}
+		var st apitype.ResourceV3
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return nil, decodeError(file, path, err)
+		}
+		// A resource marked "delete" is the old half of a create-before-delete replacement
+		// that an interrupted update left behind; it is on its way out, not current state.
+		op := model.OpSame
+		if st.Delete {
+			op = model.OpDeleteReplaced
+		}
+		r, u, err := fromState(file, path, &st, op)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = u
+		}
+		resources = append(resources, r)
+	}
+	return newDocument(model.SourceExport, resources, first), nil
+}

@@ -1,0 +1,240 @@
+package source
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// Signature values Pulumi stores under model.SecretSigKey besides the secret one. Only the
+// output value matters here: it can carry "secret": true or lack "value" (unknown).
+const outputValueSig = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+// keyVaultSecretType is the one resource type whose properties.value must never be plain.
+const keyVaultSecretType = "azure-native:keyvault:Secret"
+
+// plaintextPath is the Key Vault secret's value, relative to the resource's properties.
+const plaintextPath = "properties.value"
+
+// Normalized is one property bag after the sources' shared rules ran over it: unknown and
+// secret values removed and their paths recorded, sorted.
+type Normalized struct {
+	// Properties never holds an unknown, a secret or a Key Vault secret's plain value. It is
+	// never nil. Inside arrays a removed element stays as null so later indexes (and the paths
+	// that name them) still line up.
+	Properties map[string]any
+	// Unknown, Secret and Plaintext are the removed paths, relative to Properties, sorted and
+	// never nil (Plaintext may be nil: the model omits it when empty).
+	Unknown   []string
+	Secret    []string
+	Plaintext []string
+}
+
+// Normalize applies the one set of rules every source shares to decoded JSON properties of a
+// resource of type typ:
+//   - the unknown sentinel, at any depth and in place of any type (a whole object too), and an
+//     output value without a value, are removed and their path goes to Unknown;
+//   - "[secret]", the secret signature object (ciphertext or --show-secrets plaintext alike) and
+//     an output value marked secret are removed and their path goes to Secret;
+//   - for azure-native:keyvault:Secret, a properties.value left after that is plain: it is
+//     removed and "properties.value" goes to Plaintext.
+//
+// The input is not modified.
+func Normalize(typ string, props map[string]any) Normalized {
+	w := &walker{}
+	out := make(map[string]any, len(props))
+	for k, v := range props {
+		if c, keep := w.clean(k, v); keep {
+			out[k] = c
+		}
+	}
+	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret)}
+	n.Plaintext = stripPlaintext(typ, out)
+	return n
+}
+
+// walker collects the paths it removes while copying a value.
+type walker struct {
+	unknown []string
+	secret  []string
+}
+
+// clean returns a copy of v without unknown and secret values; keep is false when v itself is
+// one and must be dropped by the caller.
+func (w *walker) clean(path string, v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		switch x {
+		case model.UnknownSentinel:
+			w.unknown = append(w.unknown, path)
+			return nil, false
+		case model.SecretPlaceholder:
+			w.secret = append(w.secret, path)
+			return nil, false
+		}
+		return x, true
+	case map[string]any:
+		switch classify(x) {
+		case markerSecret:
+			w.secret = append(w.secret, path)
+			return nil, false
+		case markerUnknown:
+			w.unknown = append(w.unknown, path)
+			return nil, false
+		case markerOutput:
+			return w.clean(path, x["value"])
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if c, keep := w.clean(joinPath(path, k), e); keep {
+				out[k] = c
+			}
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			if c, keep := w.clean(joinPath(path, strconv.Itoa(i)), e); keep {
+				out[i] = c
+			}
+		}
+		return out, true
+	}
+	return v, true
+}
+
+type marker int
+
+const (
+	markerNone    marker = iota
+	markerSecret         // secret signature, or output value marked secret
+	markerUnknown        // output value without a value
+	markerOutput         // known, non-secret output value: use its "value"
+)
+
+// classify recognises Pulumi's signature objects. Assets, archives and resource references
+// carry the signature key too; they are ordinary objects for our purposes.
+func classify(m map[string]any) marker {
+	sig, ok := m[model.SecretSigKey].(string)
+	if !ok {
+		return markerNone
+	}
+	switch sig {
+	case model.SecretSigValue:
+		return markerSecret
+	case outputValueSig:
+		if secret, _ := m["secret"].(bool); secret {
+			return markerSecret
+		}
+		if _, known := m["value"]; !known {
+			return markerUnknown
+		}
+		return markerOutput
+	}
+	return markerNone
+}
+
+func isUnknownValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == model.UnknownSentinel
+	case map[string]any:
+		return classify(x) == markerUnknown
+	}
+	return false
+}
+
+func isSecretValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == model.SecretPlaceholder
+	case map[string]any:
+		return classify(x) == markerSecret
+	}
+	return false
+}
+
+// overlay lays known outputs over inputs. An unknown or null output never hides a known input
+// (the input is what the program asked for); a secret on either side wins so a value marked
+// secret once is never read in the clear; objects merge key by key and arrays of the same
+// length element by element, otherwise the output replaces the input.
+func overlay(in, out any) any {
+	switch {
+	case out == nil || isUnknownValue(out):
+		if in != nil {
+			return in
+		}
+		return out
+	case isSecretValue(out):
+		return out
+	case isSecretValue(in):
+		return in
+	}
+	im, iok := in.(map[string]any)
+	om, ook := out.(map[string]any)
+	if iok && ook && classify(im) == markerNone && classify(om) == markerNone {
+		merged := make(map[string]any, len(im)+len(om))
+		for k, v := range im {
+			merged[k] = v
+		}
+		for k, ov := range om {
+			merged[k] = overlay(im[k], ov)
+		}
+		return merged
+	}
+	ia, iok := in.([]any)
+	oa, ook := out.([]any)
+	if iok && ook && len(ia) == len(oa) {
+		merged := make([]any, len(oa))
+		for i := range oa {
+			merged[i] = overlay(ia[i], oa[i])
+		}
+		return merged
+	}
+	return out
+}
+
+// overlayProps lays outputs over inputs; either may be nil.
+func overlayProps(inputs, outputs map[string]any) map[string]any {
+	switch {
+	case inputs == nil && outputs == nil:
+		return map[string]any{}
+	case outputs == nil:
+		return inputs
+	case inputs == nil:
+		return outputs
+	}
+	if merged, ok := overlay(inputs, outputs).(map[string]any); ok {
+		return merged
+	}
+	return inputs
+}
+
+// stripPlaintext removes a Key Vault secret's plain value from props (already cleaned of
+// secrets, so whatever remains there is not marked secret) and reports its path.
+func stripPlaintext(typ string, props map[string]any) []string {
+	if typ != keyVaultSecretType {
+		return nil
+	}
+	inner, ok := props["properties"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	v, present := inner["value"]
+	if !present || v == nil {
+		return nil
+	}
+	delete(inner, "value")
+	return []string{plaintextPath}
+}
+
+// sorted returns paths sorted and deduplicated, never nil.
+func sorted(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{}
+	}
+	out := slices.Clone(paths)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

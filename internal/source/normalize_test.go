@@ -1,0 +1,243 @@
+package source
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name          string
+		typ           string
+		props         string
+		wantProps     string
+		wantUnknown   []string
+		wantSecret    []string
+		wantPlaintext []string
+	}{
+		{
+			name:        "unknown string at top level",
+			typ:         "azure-native:insights:DiagnosticSetting",
+			props:       `{"name": "kv-audit", "resourceUri": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}`,
+			wantProps:   `{"name": "kv-audit"}`,
+			wantUnknown: []string{"resourceUri"},
+		},
+		{
+			name:        "whole object unknown",
+			typ:         "azure-native:keyvault:Vault",
+			props:       `{"properties": {"networkAcls": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "tenantId": "t"}}`,
+			wantProps:   `{"properties": {"tenantId": "t"}}`,
+			wantUnknown: []string{"properties.networkAcls"},
+		},
+		{
+			name:        "unknown at depth inside an array",
+			typ:         "azure-native:insights:DiagnosticSetting",
+			props:       `{"logs": [{"categoryGroup": "allLogs"}, {"categoryGroup": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "enabled": true}]}`,
+			wantProps:   `{"logs": [{"categoryGroup": "allLogs"}, {"enabled": true}]}`,
+			wantUnknown: []string{"logs.1.categoryGroup"},
+		},
+		{
+			name:        "unknown array element keeps its slot as null",
+			typ:         "azure-native:keyvault:Vault",
+			props:       `{"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", {"value": "10.0.0.3"}]}}}`,
+			wantProps:   `{"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}, null, {"value": "10.0.0.3"}]}}}`,
+			wantUnknown: []string{"properties.networkAcls.ipRules.1"},
+		},
+		{
+			name:       "secret placeholder inside an array",
+			typ:        "azure-native:resources:Deployment",
+			props:      `{"parameters": [{"name": "a", "value": "[secret]"}, "[secret]"]}`,
+			wantProps:  `{"parameters": [{"name": "a"}, null]}`,
+			wantSecret: []string{"parameters.0.value", "parameters.1"},
+		},
+		{
+			name:       "secret signature with ciphertext",
+			typ:        "azure-native:keyvault:Secret",
+			props:      `{"properties": {"value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}, "contentType": "text/plain"}}`,
+			wantProps:  `{"properties": {"contentType": "text/plain"}}`,
+			wantSecret: []string{"properties.value"},
+		},
+		{
+			name:       "secret signature with show-secrets plaintext",
+			typ:        "azure-native:keyvault:Secret",
+			props:      `{"properties": {"value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": "\"p\""}}}`,
+			wantProps:  `{"properties": {}}`,
+			wantSecret: []string{"properties.value"},
+		},
+		{
+			name:       "output value marked secret",
+			typ:        "t:m:R",
+			props:      `{"a": {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": "v", "secret": true}}`,
+			wantProps:  `{}`,
+			wantSecret: []string{"a"},
+		},
+		{
+			name:        "output value without a value is unknown",
+			typ:         "t:m:R",
+			props:       `{"a": {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", "dependencies": []}}`,
+			wantProps:   `{}`,
+			wantUnknown: []string{"a"},
+		},
+		{
+			name:        "known output value is unwrapped and cleaned",
+			typ:         "t:m:R",
+			props:       `{"a": {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": {"x": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "y": 1}}}`,
+			wantProps:   `{"a": {"y": 1}}`,
+			wantUnknown: []string{"a.x"},
+		},
+		{
+			name:          "plain Key Vault secret value",
+			typ:           "azure-native:keyvault:Secret",
+			props:         `{"secretName": "db", "properties": {"value": "not-a-secret", "contentType": "text/plain"}}`,
+			wantProps:     `{"secretName": "db", "properties": {"contentType": "text/plain"}}`,
+			wantPlaintext: []string{"properties.value"},
+		},
+		{
+			name:      "value on another type stays",
+			typ:       "azure-native:keyvault:Key",
+			props:     `{"properties": {"value": "kept"}}`,
+			wantProps: `{"properties": {"value": "kept"}}`,
+		},
+		{
+			name:      "null Key Vault secret value is not plaintext",
+			typ:       "azure-native:keyvault:Secret",
+			props:     `{"properties": {"value": null}}`,
+			wantProps: `{"properties": {"value": null}}`,
+		},
+		{
+			name:      "asset signature object is an ordinary object",
+			typ:       "t:m:R",
+			props:     `{"code": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "path": "a.zip"}}`,
+			wantProps: `{"code": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "path": "a.zip"}}`,
+		},
+		{
+			name:        "paths come out sorted",
+			typ:         "t:m:R",
+			props:       `{"z": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "m": {"b": "[secret]", "a": "[secret]"}}`,
+			wantProps:   `{"m": {}}`,
+			wantUnknown: []string{"a", "z"},
+			wantSecret:  []string{"m.a", "m.b"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Normalize(tt.typ, mustJSON(t, tt.props))
+			assert.Equal(t, mustJSON(t, tt.wantProps), got.Properties, "properties")
+			assert.Equal(t, orEmpty(tt.wantUnknown), got.Unknown, "unknown")
+			assert.Equal(t, orEmpty(tt.wantSecret), got.Secret, "secret")
+			assert.Equal(t, tt.wantPlaintext, got.Plaintext, "plaintext")
+		})
+	}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func TestNormalizeNilPropertiesGiveEmptyMap(t *testing.T) {
+	got := Normalize("t:m:R", nil)
+	require.NotNil(t, got.Properties)
+	assert.Empty(t, got.Properties)
+	b, err := json.Marshal(got.Properties)
+	require.NoError(t, err)
+	assert.Equal(t, "{}", string(b), "got %s, want {}", b)
+}
+
+func TestNormalizeLeavesInputAlone(t *testing.T) {
+	in := mustJSON(t, `{"properties": {"value": "plain", "networkAcls": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}`)
+	before, err := json.Marshal(in)
+	require.NoError(t, err)
+	Normalize("azure-native:keyvault:Secret", in)
+	after, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(before), string(after))
+}
+
+func TestOverlay(t *testing.T) {
+	tests := []struct {
+		name    string
+		inputs  string
+		outputs string
+		want    string
+	}{
+		{
+			name:    "known output adds and overrides",
+			inputs:  `{"properties": {"sku": {"name": "standard"}}}`,
+			outputs: `{"properties": {"sku": {"name": "premium"}, "vaultUri": "https://kv.vault.azure.net/"}}`,
+			want:    `{"properties": {"sku": {"name": "premium"}, "vaultUri": "https://kv.vault.azure.net/"}}`,
+		},
+		{
+			name:    "unknown output keeps the known input",
+			inputs:  `{"tenantId": "t"}`,
+			outputs: `{"tenantId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}`,
+			want:    `{"tenantId": "t"}`,
+		},
+		{
+			name:    "unknown output with no input stays unknown",
+			inputs:  `{}`,
+			outputs: `{"id": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}`,
+			want:    `{"id": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}`,
+		},
+		{
+			name:    "null output keeps the input",
+			inputs:  `{"a": 1}`,
+			outputs: `{"a": null}`,
+			want:    `{"a": 1}`,
+		},
+		{
+			name:    "secret output wins over a plain input",
+			inputs:  `{"v": "plain"}`,
+			outputs: `{"v": "[secret]"}`,
+			want:    `{"v": "[secret]"}`,
+		},
+		{
+			name:    "secret input wins over a plain output",
+			inputs:  `{"v": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "c"}}`,
+			outputs: `{"v": "plain"}`,
+			want:    `{"v": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "c"}}`,
+		},
+		{
+			name:    "arrays of the same length merge element by element",
+			inputs:  `{"a": [{"x": 1}, {"x": 2}]}`,
+			outputs: `{"a": [{"y": 1}, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"]}`,
+			want:    `{"a": [{"x": 1, "y": 1}, {"x": 2}]}`,
+		},
+		{
+			name:    "arrays of different length take the output",
+			inputs:  `{"a": [1, 2, 3]}`,
+			outputs: `{"a": [4]}`,
+			want:    `{"a": [4]}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := overlayProps(mustJSON(t, tt.inputs), mustJSON(t, tt.outputs))
+			assert.Equal(t, mustJSON(t, tt.want), got)
+		})
+	}
+}
+
+func TestOverlayPropsNil(t *testing.T) {
+	tests := []struct {
+		name    string
+		inputs  map[string]any
+		outputs map[string]any
+		want    map[string]any
+	}{
+		{name: "both nil", want: map[string]any{}},
+		{name: "inputs only", inputs: map[string]any{"a": 1.0}, want: map[string]any{"a": 1.0}},
+		{name: "outputs only", outputs: map[string]any{"b": 2.0}, want: map[string]any{"b": 2.0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := overlayProps(tt.inputs, tt.outputs)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

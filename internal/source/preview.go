@@ -1,0 +1,176 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// PreviewDigest is what `pulumi preview --json` prints. It mirrors display.PreviewDigest of
+// github.com/pulumi/pulumi/pkg/v3 (v3.276.0) field for field and tag for tag; kvguard does not
+// import pkg/v3 because it drags the whole CLI into the module. The planner writes its preview
+// JSON with these types so that file has Pulumi's shape too.
+type PreviewDigest struct {
+	// Config holds the stack configuration, secrets blinded by Pulumi.
+	Config map[string]string `json:"config,omitempty"`
+	// Steps lists every resource step; same steps only with --show-sames, and
+	// create-replacement/delete-replaced only with --show-replacement-steps.
+	Steps []*PreviewStep `json:"steps,omitempty"`
+	// Diagnostics are the warnings and errors of the preview.
+	Diagnostics []PreviewDiagnostic `json:"diagnostics,omitempty"`
+	// Duration is the preview's duration in nanoseconds.
+	Duration time.Duration `json:"duration,omitempty"`
+	// ChangeSummary counts steps per op.
+	ChangeSummary map[string]int `json:"changeSummary,omitempty"`
+	// MaybeCorrupt is set when a resource may be corrupt.
+	MaybeCorrupt bool `json:"maybeCorrupt,omitempty"`
+}
+
+// PreviewStep mirrors display.PreviewStep: one step the engine intends to take.
+type PreviewStep struct {
+	// Op is the step kind: same, create, update, delete, replace, create-replacement, ...
+	Op string `json:"op"`
+	// URN is the resource the step affects.
+	URN string `json:"urn"`
+	// Provider is the provider reference performing the step.
+	Provider string `json:"provider,omitempty"`
+	// OldState is the state before the step, for steps that have one.
+	OldState *apitype.ResourceV3 `json:"oldState,omitempty"`
+	// NewState is the state after the step, for steps that have one.
+	NewState *apitype.ResourceV3 `json:"newState,omitempty"`
+	// DiffReasons lists the top-level keys that differ.
+	DiffReasons []string `json:"diffReasons,omitempty"`
+	// ReplaceReasons lists the top-level keys that force a replacement.
+	ReplaceReasons []string `json:"replaceReasons,omitempty"`
+	// DetailedDiff maps property paths to their kind of change; always written, often null.
+	DetailedDiff map[string]PropertyDiff `json:"detailedDiff"`
+}
+
+// PropertyDiff mirrors display.PropertyDiff.
+type PropertyDiff struct {
+	// Kind is add, add-replace, delete, delete-replace, update or update-replace.
+	Kind string `json:"kind"`
+	// InputDiff is true when the diff is between old and new inputs rather than state.
+	InputDiff bool `json:"inputDiff"`
+}
+
+// PreviewDiagnostic mirrors display.PreviewDiagnostic.
+type PreviewDiagnostic struct {
+	URN      string `json:"urn,omitempty"`
+	Prefix   string `json:"prefix,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Severity string `json:"severity,omitempty"`
+}
+
+// goneOps are the steps whose resource is going away: their properties come from oldState.
+var goneOps = []string{model.OpDelete, model.OpDeleteReplaced, "discard", "discard-replaced", "remove-pending-replace"}
+
+// loadPreview decodes the digest step by step (rather than in one Unmarshal) so an error can
+// name the step index: encoding/json's field paths leave indexes out.
+func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, error) {
+	if raw, ok := top["diagnostics"]; ok {
+		var diags []PreviewDiagnostic
+		if err := json.Unmarshal(raw, &diags); err != nil {
+			return nil, decodeError(file, "diagnostics", err)
+		}
+		// A preview that failed lists what it got through, not the plan: judging it would
+		// report a partial change set as clean. Messages are not repeated (they may quote values).
+		for i, d := range diags {
+			if d.Severity == "error" {
+				return nil, &InputError{File: file, Path: fmt.Sprintf("diagnostics[%d]", i),
+					Expected: "a preview that succeeded", Got: "an error diagnostic (the preview failed; fix it and run it again)"}
+			}
+		}
+	}
+	var steps []json.RawMessage
+	if raw, ok := top["steps"]; ok {
+		if err := json.Unmarshal(raw, &steps); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return nil, &InputError{File: file, Path: "steps", Expected: "an array", Got: kindOf(raw)}
+		}
+	}
+	resources := make([]model.Resource, 0, len(steps))
+	var first urnParts
+	for i, raw := range steps {
+		path := fmt.Sprintf("steps[%d]", i)
+		if k := kindOf(raw); k != "an object" {
+			return nil, &InputError{File: file, Path: path, Expected: "an object", Got: k}
+		}
+		var step PreviewStep
+		if err := json.Unmarshal(raw, &step); err != nil {
+			return nil, decodeError(file, path, err)
+		}
+		r, u, err := fromStep(file, path, &step)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = u
+		}
+		resources = append(resources, r)
+	}
+	return newDocument(model.SourcePreview, resources, first), nil
+}
+
+// fromStep builds the resource one step describes. A step going away is judged on its old
+// state; every other step on its new state, with the old inputs kept for policies on changes.
+func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, error) {
+	if step.Op == "" {
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "op"), Expected: "a step op", Got: "nothing"}
+	}
+	state, statePath := step.NewState, joinPath(path, "newState")
+	if slices.Contains(goneOps, step.Op) {
+		state, statePath = step.OldState, joinPath(path, "oldState")
+	}
+	if state == nil {
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: statePath,
+			Expected: fmt.Sprintf("an object (a %q step carries this state)", step.Op), Got: "nothing"}
+	}
+	if state.URN == "" {
+		state.URN = resource.URN(step.URN)
+	}
+	if state.Provider == "" {
+		state.Provider = step.Provider
+	}
+	r, u, err := fromState(file, statePath, state, step.Op)
+	if err != nil {
+		return model.Resource{}, urnParts{}, err
+	}
+	r.OldProperties = oldProperties(r.Type, step.OldState)
+	if isReplaceOp(step.Op) {
+		r.ReplaceReasons = replaceReasons(step)
+	}
+	return r, u, nil
+}
+
+// replaceReasons prefers Pulumi's replaceReasons, then diffReasons, then the keys of the
+// detailed diff whose kind forces a replacement (reduced to their top-level property).
+func replaceReasons(step *PreviewStep) []string {
+	var reasons []string
+	switch {
+	case len(step.ReplaceReasons) > 0:
+		reasons = slices.Clone(step.ReplaceReasons)
+	case len(step.DiffReasons) > 0:
+		reasons = slices.Clone(step.DiffReasons)
+	default:
+		for path, d := range step.DetailedDiff {
+			if strings.HasSuffix(d.Kind, "-replace") {
+				top, _, _ := strings.Cut(path, ".")
+				top, _, _ = strings.Cut(top, "[")
+				reasons = append(reasons, top)
+			}
+		}
+	}
+	if len(reasons) == 0 {
+		return nil
+	}
+	slices.Sort(reasons)
+	return slices.Compact(reasons)
+}

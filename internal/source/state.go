@@ -1,0 +1,132 @@
+package source
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// urnParts is what a URN tells us: urn:pulumi:<stack>::<project>::<type>::<name>.
+type urnParts struct {
+	stack, project, typ, name string
+}
+
+func parseURN(file, path, s string) (urnParts, error) {
+	u, err := resource.ParseURN(s)
+	if err != nil || !u.IsValid() {
+		return urnParts{}, &InputError{File: file, Path: path,
+			Expected: "a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)", Got: "something else"}
+	}
+	return urnParts{stack: u.Stack().String(), project: u.Project().String(), typ: u.Type().String(), name: u.Name()}, nil
+}
+
+// fromState builds a model resource from a serialized resource state (export resource or a
+// preview step's state). path locates st inside the file for errors.
+func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Resource, urnParts, error) {
+	u, err := parseURN(file, joinPath(path, "urn"), string(st.URN))
+	if err != nil {
+		return model.Resource{}, urnParts{}, err
+	}
+	typ := string(st.Type)
+	if typ == "" {
+		typ = u.typ
+	}
+	n := Normalize(typ, overlayProps(st.Inputs, st.Outputs))
+	r := model.Resource{
+		URN:                  string(st.URN),
+		Type:                 typ,
+		Name:                 u.name,
+		ID:                   knownID(string(st.ID)),
+		Op:                   op,
+		Custom:               st.Custom,
+		Parent:               string(st.Parent),
+		Provider:             st.Provider,
+		Properties:           n.Properties,
+		Unknown:              n.Unknown,
+		Secret:               n.Secret,
+		Plaintext:            n.Plaintext,
+		Dependencies:         urnStrings(st.Dependencies),
+		PropertyDependencies: propertyDependencies(st.PropertyDependencies),
+		Protect:              st.Protect,
+		SourcePosition:       SourcePosition(st.SourcePosition),
+	}
+	return r, u, nil
+}
+
+// oldProperties cleans a previous state's inputs. Their unknown and secret paths are not
+// recorded (the model has lists for the new properties only) but the values are still dropped.
+func oldProperties(typ string, st *apitype.ResourceV3) map[string]any {
+	if st == nil {
+		return nil
+	}
+	return Normalize(typ, st.Inputs).Properties
+}
+
+// knownID drops the unknown sentinel a preview gives a resource not created yet.
+func knownID(id string) string {
+	if id == model.UnknownSentinel {
+		return ""
+	}
+	return id
+}
+
+func urnStrings(urns []resource.URN) []string {
+	out := make([]string, 0, len(urns))
+	for _, u := range urns {
+		out = append(out, string(u))
+	}
+	return out
+}
+
+func propertyDependencies(deps map[resource.PropertyKey][]resource.URN) map[string][]string {
+	out := make(map[string][]string, len(deps))
+	for k, urns := range deps {
+		out[string(k)] = urnStrings(urns)
+	}
+	return out
+}
+
+// SourcePosition turns Pulumi's source position ("project:///main.go#12,3", or
+// "file:///abs/main.go#12" for files outside the project) into "main.go:12". A value it does
+// not understand is returned unchanged: a position is never secret and beats nothing.
+func SourcePosition(pos string) string {
+	if pos == "" {
+		return ""
+	}
+	u, err := url.Parse(pos)
+	if err != nil || (u.Scheme != "project" && u.Scheme != "file") {
+		return pos
+	}
+	file := u.Path
+	if u.Scheme == "project" {
+		file = strings.TrimPrefix(file, "/")
+	}
+	line, _, _ := strings.Cut(u.Fragment, ",")
+	if file == "" {
+		return pos
+	}
+	if line == "" {
+		return file
+	}
+	return file + ":" + line
+}
+
+// newDocument assembles a document, taking stack and project from the first URN.
+func newDocument(source string, rs []model.Resource, first urnParts) *model.Document {
+	if rs == nil {
+		rs = []model.Resource{}
+	}
+	return &model.Document{Stack: first.stack, Project: first.project, Source: source, Resources: rs}
+}
+
+// replaceOps are the step ops whose reasons are replace reasons.
+var replaceOps = []string{
+	model.OpReplace, model.OpCreateReplacement, model.OpDeleteReplaced, "read-replacement", "import-replacement",
+}
+
+func isReplaceOp(op string) bool { return slices.Contains(replaceOps, op) }

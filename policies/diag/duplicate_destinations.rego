@@ -1,0 +1,113 @@
+# METADATA
+# title: Diagnostic settings should not send a category twice to one destination
+# description: |
+#   No two diagnostic settings on one resource send the same log category, category group or
+#   metric to the same workspace, storage account or event hub. Azure rejects the second
+#   setting, and where it does not the events are stored and billed twice. Resources and
+#   destinations are compared by id (case-insensitively) or, while unknown, by property
+#   dependency; categories case-insensitively; only enabled entries count.
+# scope: package
+# related_resources:
+#   - ref: https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#destination-limitations
+#     description: Diagnostic settings destination limitations
+# custom:
+#   id: DIAG-005
+#   severity: MEDIUM
+#   enforcement: mandatory
+#   recommended_action: |
+#     Keep one diagnostic setting per resource and destination, or give each setting a
+#     different set of categories.
+#   resource_types:
+#     - azure-native:insights:DiagnosticSetting
+#   references:
+#     azure_policy: []
+#     mcsb:
+#       - LT-3
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.diag.duplicate_destinations
+
+import data.kvguard.lib
+
+destination_fields := ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"]
+
+# streams are the [key, text] pairs of what a setting sends: enabled log categories, log
+# category groups and metric categories.
+streams(s) := {[concat(":", [kind, lower(name)]), sprintf("%s '%s'", [text, name])] |
+	some [list, field, kind, text] in entry_kinds
+	some e in object.get(s.properties, list, [])
+	e.enabled == true
+	name := e[field]
+	is_string(name)
+}
+
+# [list, field, key prefix, wording] per kind of stream.
+entry_kinds := [
+	["logs", "category", "category", "category"],
+	["logs", "categoryGroup", "group", "category group"],
+	["metrics", "category", "metric", "metric"],
+]
+
+# destinations are the canonical keys of where a setting sends, prefixed by field.
+destinations(s) := {concat(" ", [f, k]) |
+	some f in destination_fields
+	k := lib.ref_key(s, f)
+}
+
+unresolvable(s, path) if {
+	lib.is_unknown(s, path)
+	count(lib.dependency_urns(s, path)) == 0
+}
+
+# Settings grouped by (resource, destination, stream) and, for unresolvable parts, by the
+# other two: built once, so duplicates are found in linear time.
+senders[[t, d, k]] contains s.urn if {
+	some s in lib.diagnostic_settings
+	t := lib.ref_key(s, "resourceUri")
+	some d in destinations(s)
+	some [k, _] in streams(s)
+}
+
+by_destination[[d, k]] contains s.urn if {
+	some s in lib.diagnostic_settings
+	some d in destinations(s)
+	some [k, _] in streams(s)
+}
+
+by_target[[t, k]] contains s.urn if {
+	some s in lib.diagnostic_settings
+	t := lib.ref_key(s, "resourceUri")
+	some [k, _] in streams(s)
+}
+
+# urn_name is the resource name at the end of a URN.
+urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
+
+deny contains lib.fail(s, msg) if {
+	some s in lib.diagnostic_settings
+	t := lib.ref_key(s, "resourceUri")
+	some d in destinations(s)
+	some [k, text] in streams(s)
+	group := senders[[t, d, k]]
+	count(group) > 1
+	others := sort([urn_name(u) | some u in group; u != s.urn])
+	msg := sprintf("%s sends %s to the same destination as '%s' for the same resource.", [lib.label(s), text, concat("', '", others)])
+}
+
+warn contains lib.unverifiable(s, "resourceUri") if {
+	some s in lib.diagnostic_settings
+	unresolvable(s, "resourceUri")
+	some d in destinations(s)
+	some [k, _] in streams(s)
+	count(by_destination[[d, k]]) > 1
+}
+
+warn contains lib.unverifiable(s, f) if {
+	some s in lib.diagnostic_settings
+	some f in destination_fields
+	unresolvable(s, f)
+	t := lib.ref_key(s, "resourceUri")
+	some [k, _] in streams(s)
+	count(by_target[[t, k]]) > 1
+}

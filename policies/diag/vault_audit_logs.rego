@@ -1,0 +1,152 @@
+# METADATA
+# title: Every Key Vault should send its audit logs to a log destination
+# description: |
+#   Every vault has a diagnostic setting that sends audit logs (category `AuditEvent`, or
+#   category group `audit` or `allLogs`, enabled) to a Log Analytics workspace, storage
+#   account or event hub. The setting is matched to the vault by its resourceUri (against the
+#   vault's id, case-insensitively) or, while that is unknown, by its property dependency.
+#   When no setting is found but one whose target or logs are unknown could be it, the result
+#   is unverifiable rather than a failure.
+# scope: package
+# related_resources:
+#   - ref: https://learn.microsoft.com/azure/key-vault/general/logging
+#     description: Azure Key Vault logging
+# custom:
+#   id: DIAG-001
+#   severity: HIGH
+#   enforcement: mandatory
+#   recommended_action: |
+#     Add an insights:DiagnosticSetting with resourceUri set to the vault's id, a logs entry
+#     `{categoryGroup: audit, enabled: true}` (or `allLogs`) and a workspaceId.
+#   resource_types:
+#     - azure-native:keyvault:Vault
+#   references:
+#     azure_policy:
+#       - cf820ca0-f99e-4f3e-84fb-66e913812d21
+#     mcsb:
+#       - LT-3
+#     checkov: []
+#     trivy: []
+#     psrule:
+#       - Azure.KeyVault.Logs
+package kvguard.diag.vault_audit_logs
+
+import data.kvguard.lib
+
+audit_groups := {"audit", "alllogs"}
+
+destination_fields := ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"]
+
+# Unknown paths that may hide an audit log entry.
+log_unknown := `^logs(\.[0-9]+(\.(category|categoryGroup|enabled))?)?$`
+
+vault_id_pattern := `/providers/microsoft\.keyvault/vaults/([^/]+)$`
+
+is_audit_entry(log) if lower(log.category) == "auditevent"
+
+is_audit_entry(log) if audit_groups[lower(log.categoryGroup)]
+
+sends_audit(s) if {
+	some log in s.properties.logs
+	is_audit_entry(log)
+	log.enabled == true
+}
+
+# A destination that is set but unknown at preview still receives the logs.
+has_destination(s) if {
+	some f in destination_fields
+	lib.known_string(s, f)
+}
+
+has_destination(s) if {
+	some f in destination_fields
+	lib.is_unknown(s, f)
+}
+
+# audit_unknown_paths are the unknown paths that keep us from telling whether s sends audit logs.
+audit_unknown_paths(s) := {u | some u in s.unknown; regex.match(log_unknown, u)}
+
+may_send_audit(s) if {
+	not sends_audit(s)
+	count(audit_unknown_paths(s)) > 0
+}
+
+# target_keys are the keys of the resource a setting watches: the canonical key of a known
+# resourceUri (and the vault name it ends with), or the URNs an unknown one depends on.
+target_keys(s) := {lib.id_key(uri)} | {concat("", ["vault-name:", name]) |
+	some m in regex.find_all_string_submatch_n(vault_id_pattern, lower(uri), 1)
+	name := m[1]
+} if {
+	lib.known_string(s, "resourceUri")
+	uri := s.properties.resourceUri
+} else := lib.dependency_urns(s, "resourceUri") if {
+	lib.is_unknown(s, "resourceUri")
+}
+
+# vault_keys are the keys a setting's target may match for a vault.
+vault_keys(v) := ({v.urn} | {lib.scope(v.id) | is_string(v.id)}) | {concat("", ["vault-name:", lower(v.properties.vaultName)]) |
+	is_string(v.properties.vaultName)
+}
+
+audited contains k if {
+	some s in lib.diagnostic_settings
+	sends_audit(s)
+	has_destination(s)
+	some k in target_keys(s)
+}
+
+# pending holds, per target key, settings that watch it but whose logs are not known yet.
+pending[k] contains [s, min(audit_unknown_paths(s))] if {
+	some s in lib.diagnostic_settings
+	may_send_audit(s)
+	has_destination(s)
+	some k in target_keys(s)
+}
+
+# Settings that may send audit logs to a target nobody can name yet.
+unresolved contains s if {
+	some s in lib.diagnostic_settings
+	lib.is_unknown(s, "resourceUri")
+	count(lib.dependency_urns(s, "resourceUri")) == 0
+	has_destination(s)
+	candidate(s)
+}
+
+candidate(s) if sends_audit(s)
+
+candidate(s) if may_send_audit(s)
+
+# One unresolved setting is enough to name in every finding; picked once, not per vault.
+first_unresolved := [s | some s in unresolved; s.urn == min({x.urn | some x in unresolved})][0]
+
+is_audited(v) if {
+	some k in vault_keys(v)
+	audited[k]
+}
+
+has_pending(v) if {
+	some k in vault_keys(v)
+	count(pending[k]) > 0
+}
+
+deny contains lib.fail(v, msg) if {
+	some v in lib.vaults
+	not is_audited(v)
+	not has_pending(v)
+	count(unresolved) == 0
+	msg := sprintf("%s has no diagnostic setting that sends audit logs to a workspace, storage account or event hub.", [lib.label(v)])
+}
+
+warn contains lib.unverifiable_via(v, s, path) if {
+	some v in lib.vaults
+	not is_audited(v)
+	some k in vault_keys(v)
+	some [s, path] in pending[k]
+}
+
+warn contains lib.unverifiable_via(v, first_unresolved, "resourceUri") if {
+	some v in lib.vaults
+	not is_audited(v)
+	not has_pending(v)
+	count(unresolved) > 0
+}

@@ -1,0 +1,143 @@
+package kvguard.diag.vault_audit_logs_test
+
+import data.kvguard.diag.vault_audit_logs
+
+vault_id := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg-secret-store-dev/providers/Microsoft.KeyVault/vaults/kv-store-dev-7f3a"
+
+vault_urn := "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault"
+
+workspace_id := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg-secret-store-dev/providers/Microsoft.OperationalInsights/workspaces/log-store-dev"
+
+# vault builds a vault; extra overrides top-level fields (id, op, unknown).
+vault(extra) := object.union(
+	{
+		"urn": vault_urn,
+		"type": "azure-native:keyvault:Vault",
+		"name": "vault",
+		"op": "create",
+		"custom": true,
+		"properties": {"vaultName": "kv-store-dev-7f3a"},
+		"unknown": [],
+		"secret": [],
+		"dependencies": [],
+		"propertyDependencies": {},
+		"protect": false,
+	},
+	extra,
+)
+
+# setting builds a diagnostic setting named name with the given properties.
+setting(name, props, extra) := object.union(
+	{
+		"urn": concat("", ["urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::", name]),
+		"type": "azure-native:insights:DiagnosticSetting",
+		"name": name,
+		"op": "create",
+		"custom": true,
+		"properties": props,
+		"unknown": [],
+		"secret": [],
+		"dependencies": [],
+		"propertyDependencies": {},
+		"protect": false,
+	},
+	extra,
+)
+
+audit_to_workspace(uri, logs) := {"name": "kv-audit", "resourceUri": uri, "workspaceId": workspace_id, "logs": logs}
+
+denies(resources) := d if {
+	d := vault_audit_logs.deny with input as {"profile": "dev", "resources": resources}
+}
+
+warns(resources) := w if {
+	w := vault_audit_logs.warn with input as {"profile": "dev", "resources": resources}
+}
+
+test_deny_no_setting if {
+	d := denies([vault({"id": vault_id})])
+	count(d) == 1
+	some f in d
+	f.msg == "Key Vault 'vault' has no diagnostic setting that sends audit logs to a workspace, storage account or event hub."
+}
+
+test_deny_metrics_only if {
+	s := setting("s", {"resourceUri": vault_id, "workspaceId": workspace_id, "metrics": [{"category": "AllMetrics", "enabled": true}]}, {})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
+test_deny_audit_disabled if {
+	s := setting("s", audit_to_workspace(vault_id, [{"category": "AuditEvent", "enabled": false}]), {})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
+test_deny_no_destination if {
+	s := setting("s", {"resourceUri": vault_id, "logs": [{"categoryGroup": "audit", "enabled": true}]}, {})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
+test_deny_setting_on_other_vault if {
+	other := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other"
+	s := setting("s", audit_to_workspace(other, [{"categoryGroup": "allLogs", "enabled": true}]), {})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
+test_deny_setting_being_deleted if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "allLogs", "enabled": true}]), {"op": "delete"})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
+test_allow_all_logs_by_id_case_insensitive if {
+	s := setting("s", audit_to_workspace(upper(trim_left(vault_id, "/")), [{"categoryGroup": "AllLogs", "enabled": true}]), {})
+	resources := [vault({"id": vault_id}), s]
+	count(denies(resources)) == 0
+	count(warns(resources)) == 0
+}
+
+test_allow_audit_event_by_vault_name_while_vault_id_unknown if {
+	s := setting("s", audit_to_workspace(vault_id, [{"category": "auditevent", "enabled": true}]), {})
+	count(denies([vault({}), s])) == 0
+}
+
+# The shape of a first preview: resourceUri and workspaceId unknown, related by dependency.
+test_allow_unknown_uri_resolved_through_dependency if {
+	s := setting("s", {"name": "kv-audit", "logs": [{"categoryGroup": "audit", "enabled": true}]}, {
+		"unknown": ["resourceUri", "workspaceId"],
+		"propertyDependencies": {"resourceUri": [vault_urn], "workspaceId": ["urn:pulumi:dev::secret-store::azure-native:operationalinsights:Workspace::logs"]},
+	})
+	resources := [vault({}), s]
+	count(denies(resources)) == 0
+	count(warns(resources)) == 0
+}
+
+test_allow_storage_destination if {
+	s := setting("s", {"resourceUri": vault_id, "storageAccountId": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st", "logs": [{"categoryGroup": "audit", "enabled": true}]}, {})
+	count(denies([vault({"id": vault_id}), s])) == 0
+}
+
+test_unknown_target_without_dependency_is_unverifiable if {
+	s := setting("s", {"name": "kv-audit", "workspaceId": workspace_id, "logs": [{"categoryGroup": "audit", "enabled": true}]}, {"unknown": ["resourceUri"]})
+	resources := [vault({}), s]
+	count(denies(resources)) == 0
+	w := warns(resources)
+	count(w) == 1
+	some f in w
+	f.urn == vault_urn
+	f.unknown == "resourceUri"
+	f.msg == "Key Vault 'vault' cannot be checked until the update runs: Diagnostic setting 's' has no known value at 'resourceUri'."
+}
+
+test_unknown_logs_on_matching_setting_is_unverifiable if {
+	s := setting("s", {"resourceUri": vault_id, "workspaceId": workspace_id}, {"unknown": ["logs"]})
+	resources := [vault({"id": vault_id}), s]
+	count(denies(resources)) == 0
+	w := warns(resources)
+	count(w) == 1
+	some f in w
+	f.unknown == "logs"
+}
+
+test_deny_unresolved_setting_without_audit_logs_does_not_help if {
+	s := setting("s", {"workspaceId": workspace_id, "metrics": [{"category": "AllMetrics", "enabled": true}]}, {"unknown": ["resourceUri"]})
+	count(denies([vault({}), s])) == 1
+}

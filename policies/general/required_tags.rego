@@ -1,0 +1,87 @@
+# METADATA
+# title: Key Vaults and managed identities should carry the required tags
+# description: |
+#   Tags such as `environment` and `owner` tell responders whose a vault or workload identity
+#   is and how critical it is. Tag names are compared case-insensitively, as Azure does; a tag
+#   with an empty or blank value counts as missing.
+# related_resources:
+#   - https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources
+#   - https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-tagging
+# scope: package
+# custom:
+#   id: GEN-001
+#   severity: LOW
+#   enforcement: advisory
+#   recommended_action: |
+#     Add every tag in requiredTags with a non-empty value to the resource's `tags`, for example
+#     from the component's common tags.
+#   resource_types:
+#     - azure-native:keyvault:Vault
+#     - azure-native:managedidentity:UserAssignedIdentity
+#   config:
+#     requiredTags:
+#       type: array
+#       description: Tag names every vault and managed identity must carry.
+#       default:
+#         - environment
+#         - owner
+#       prod:
+#         - environment
+#         - owner
+#   references:
+#     azure_policy: []
+#     mcsb: []
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.general.required_tags
+
+import data.kvguard.lib
+
+tagged := lib.vaults | lib.identities
+
+deny contains lib.fail(r, msg) if {
+	some r in tagged
+	not lib.is_unknown(r, "tags")
+	names := missing(r)
+	count(names) > 0
+	msg := sprintf("%s is missing the required %s %s.", [lib.label(r), noun(names), quoted(names)])
+}
+
+warn contains lib.unverifiable(r, "tags") if {
+	some r in tagged
+	lib.is_unknown(r, "tags")
+}
+
+warn contains lib.unverifiable(r, u) if {
+	some r in tagged
+	some u in r.unknown
+	startswith(u, "tags.")
+	some name in lib.setting("GEN-001", "requiredTags")
+	lower(substring(u, 5, -1)) == lower(name)
+}
+
+missing(r) := {name |
+	some name in lib.setting("GEN-001", "requiredTags")
+	not has_tag(r, name)
+	not tag_unknown(r, name)
+}
+
+has_tag(r, name) if {
+	some key, value in object.get(r.properties, "tags", {})
+	lower(key) == lower(name)
+	is_string(value)
+	trim_space(value) != ""
+}
+
+tag_unknown(r, name) if {
+	some u in r.unknown
+	startswith(u, "tags.")
+	lower(substring(u, 5, -1)) == lower(name)
+}
+
+noun(names) := "tag" if count(names) == 1
+
+noun(names) := "tags" if count(names) > 1
+
+quoted(names) := concat(", ", [sprintf("'%s'", [n]) | some n in sort(names)])

@@ -1,0 +1,193 @@
+package kvguard.lib
+
+# Relation resolution and role lookups shared by the rbac and diag policies.
+#
+# Every lookup here is a complete rule or a partial object built once per evaluation, so a
+# policy resolves a reference with one indexed lookup instead of scanning all resources: with
+# 100k resources a per-resource scan would make relational checks quadratic.
+
+type_role_definition := "azure-native:authorization:RoleDefinition"
+
+role_definitions := object.get(by_type, type_role_definition, set())
+
+# The built-in role catalogue (policies/roles.json), keyed by lower-case role GUID. Each entry
+# carries name, privileged (administers the resource or its access), keyvault_data (grants
+# Key Vault data-plane access), read and write.
+role_catalogue := data.kvguard.roles
+
+# urns_by_id maps a normalised resource id (lib.scope) to the URNs carrying it. A set, not a
+# single value, so a resource listed twice (a replacement) never makes the object conflict.
+urns_by_id[k] contains r.urn if {
+	some r in input.resources
+	is_string(r.id)
+	r.id != ""
+	k := scope(r.id)
+}
+
+# dependency_urns is the set of URNs the property at path was computed from.
+dependency_urns(r, path) := {u | some u in object.get(r, ["propertyDependencies", path], [])}
+
+# known_string holds when the top-level property is a known, non-empty string.
+known_string(r, path) if {
+	v := r.properties[path]
+	is_string(v)
+	v != ""
+}
+
+# id_key is the canonical key of an ARM id: the URN of the stack resource that has this id
+# when there is exactly one, else the normalised id itself.
+id_key(v) := u if {
+	us := object.get(urns_by_id, scope(v), set())
+	count(us) == 1
+	some u in us
+} else := scope(v)
+
+# ref_key is the canonical key of what the top-level property at path refers to: the known
+# value resolved through resource ids, or, when the value is unknown, the URNs it depends on.
+# Undefined when the value is unknown and has no recorded dependency (unresolvable).
+ref_key(r, path) := id_key(r.properties[path]) if {
+	known_string(r, path)
+} else := concat(" ", sort(deps)) if {
+	is_unknown(r, path)
+	deps := dependency_urns(r, path)
+	count(deps) > 0
+}
+
+# urn_type is the Pulumi type token carried by a URN (the last element of its type chain).
+urn_type(urn) := t if {
+	parts := split(urn, "::")
+	count(parts) >= 4
+	chain := split(parts[2], "$")
+	t := chain[count(chain) - 1]
+}
+
+# --- principals ---------------------------------------------------------------------------
+
+identity_urns := {i.urn | some i in identities}
+
+# identities_by_principal maps a lower-case principal (object) id to the managed identities
+# that have it as their principalId output.
+identities_by_principal[lower(pid)] contains i.urn if {
+	some i in identities
+	pid := i.properties.principalId
+	is_string(pid)
+}
+
+# principal_identities is the set of managed identities of this stack a role assignment's
+# principal resolves to, through the principalId value or its property dependency.
+principal_identities(r) := by_id | by_dep if {
+	by_id := {u |
+		known_string(r, "principalId")
+		some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
+	}
+	by_dep := {u | some u in dependency_urns(r, "principalId"); identity_urns[u]}
+}
+
+# principal_type is the declared principalType, lower case; undefined when absent or unknown.
+principal_type(r) := lower(r.properties.principalType) if is_string(r.properties.principalType)
+
+# is_workload holds when an assignment's principal is a workload: a service principal, or a
+# managed identity of this stack whatever principalType claims.
+is_workload(r) if principal_type(r) == "serviceprincipal"
+
+is_workload(r) if count(principal_identities(r)) > 0
+
+# is_group holds when an assignment's principal is a group and not a workload identity.
+is_group(r) if {
+	principal_type(r) == "group"
+	not is_workload(r)
+}
+
+# principal_key canonicalises the assignee: the managed identity's URN when resolvable, else
+# the lower-case principal id. Undefined when the principal is unknown and unresolvable.
+principal_key(r) := concat(" ", sort(ids)) if {
+	ids := principal_identities(r)
+	count(ids) > 0
+} else := lower(r.properties.principalId) if {
+	known_string(r, "principalId")
+} else := ref_key(r, "principalId")
+
+# --- roles --------------------------------------------------------------------------------
+
+# has_star_action holds for a role definition whose permissions grant every action.
+has_star_action(rd) if {
+	some p in rd.properties.permissions
+	some a in p.actions
+	a == "*"
+}
+
+star_role_urns := {rd.urn | some rd in role_definitions; has_star_action(rd)}
+
+# role_definition_guids are the GUIDs a custom role definition of this stack is known by: its
+# resource id (known after creation) and its roleDefinitionId input.
+role_definition_guids(rd) := {g | is_string(rd.id); g := role_guid(rd.id)} | {g |
+	is_string(rd.properties.roleDefinitionId)
+	g := role_guid(rd.properties.roleDefinitionId)
+}
+
+star_role_guids := {g | some rd in role_definitions; has_star_action(rd); some g in role_definition_guids(rd)}
+
+# custom_role_urns_by_guid maps a custom role GUID to the role definitions of this stack.
+custom_role_urns_by_guid[g] contains rd.urn if {
+	some rd in role_definitions
+	some g in role_definition_guids(rd)
+}
+
+role_definition_urns := {rd.urn | some rd in role_definitions}
+
+# assigned_role is the catalogue entry of a role assignment's built-in role; undefined for
+# custom or unknown roles.
+assigned_role(r) := role_catalogue[role_guid(r.properties.roleDefinitionId)] if known_string(r, "roleDefinitionId")
+
+# is_star_role holds when an assignment grants a custom role of this stack with `*` actions,
+# referenced by id or through its property dependency.
+is_star_role(r) if {
+	known_string(r, "roleDefinitionId")
+	star_role_guids[role_guid(r.properties.roleDefinitionId)]
+}
+
+is_star_role(r) if {
+	some u in dependency_urns(r, "roleDefinitionId")
+	star_role_urns[u]
+}
+
+# is_privileged_role holds for a privileged built-in role or a custom role with `*` actions.
+is_privileged_role(r) if assigned_role(r).privileged
+
+is_privileged_role(r) if is_star_role(r)
+
+# role_resolved holds when the assigned role is known: a value, or an unknown value that
+# depends on a role definition of this stack.
+role_resolved(r) if known_string(r, "roleDefinitionId")
+
+role_resolved(r) if {
+	some u in dependency_urns(r, "roleDefinitionId")
+	role_definition_urns[u]
+}
+
+# role_key canonicalises the assigned role: a custom role of this stack by its URN, a
+# built-in or external role by its GUID. Undefined when unknown and unresolvable.
+role_key(r) := concat(" ", sort(urns)) if {
+	known_string(r, "roleDefinitionId")
+	urns := object.get(custom_role_urns_by_guid, role_guid(r.properties.roleDefinitionId), set())
+	count(urns) > 0
+} else := role_guid(r.properties.roleDefinitionId) if {
+	known_string(r, "roleDefinitionId")
+} else := ref_key(r, "roleDefinitionId")
+
+# role_label names the assigned role for messages.
+role_label(r) := sprintf("'%s'", [assigned_role(r).name]) if {
+	assigned_role(r)
+} else := "a custom role with '*' actions" if {
+	is_star_role(r)
+} else := "a custom role"
+
+# --- findings about another resource ------------------------------------------------------
+
+# unverifiable_via is lib.unverifiable for a resource whose check depends on a value of
+# another resource that is unknown until the update runs; path is relative to other.
+unverifiable_via(r, other, path) := {
+	"urn": r.urn,
+	"msg": sprintf("%s cannot be checked until the update runs: %s has no known value at '%s'.", [label(r), label(other), path]),
+	"unknown": path,
+}

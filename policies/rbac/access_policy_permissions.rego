@@ -1,0 +1,74 @@
+# METADATA
+# title: Access policies should not grant all or purge permissions
+# description: |
+#   Where Key Vault access policies exist despite KV-003 (a keyvault:AccessPolicy resource or
+#   a vault's inline accessPolicies), no permission list for keys, secrets, certificates or
+#   storage contains `all` or `purge`, compared case-insensitively. `all` grants every
+#   current and future operation; `purge` destroys soft-deleted items for good.
+# scope: package
+# related_resources:
+#   - ref: https://learn.microsoft.com/azure/key-vault/general/assign-access-policy
+#     description: Assign a Key Vault access policy
+# custom:
+#   id: RBAC-007
+#   severity: HIGH
+#   enforcement: mandatory
+#   recommended_action: |
+#     Move the vault to RBAC authorization (KV-003); until then list only the operations the
+#     principal needs and leave out `all` and `purge`.
+#   resource_types:
+#     - azure-native:keyvault:AccessPolicy
+#     - azure-native:keyvault:Vault
+#   references:
+#     azure_policy: []
+#     mcsb:
+#       - PA-7
+#       - DP-8
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.rbac.access_policy_permissions
+
+import data.kvguard.lib
+
+forbidden := {"all", "purge"}
+
+kinds := ["keys", "secrets", "certificates", "storage"]
+
+# Unknown paths that may hide a permission list.
+policy_unknown := `^policy(\.permissions(\.(keys|secrets|certificates|storage)(\.[0-9]+)?)?)?$`
+
+inline_unknown := `^properties(\.accessPolicies(\.[0-9]+(\.permissions(\.(keys|secrets|certificates|storage)(\.[0-9]+)?)?)?)?)?$`
+
+# granted lists the forbidden [permission, kind] pairs in one permissions object.
+granted(permissions) := {[lower(p), kind] |
+	some kind in kinds
+	some p in object.get(permissions, kind, [])
+	is_string(p)
+	forbidden[lower(p)]
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.access_policies
+	some [p, kind] in granted(object.get(r.properties, ["policy", "permissions"], {}))
+	msg := sprintf("%s grants '%s' on %s.", [lib.label(r), p, kind])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	some ap in object.get(r.properties, ["properties", "accessPolicies"], [])
+	some [p, kind] in granted(object.get(ap, "permissions", {}))
+	msg := sprintf("%s has an inline access policy that grants '%s' on %s.", [lib.label(r), p, kind])
+}
+
+warn contains lib.unverifiable(r, u) if {
+	some r in lib.access_policies
+	some u in r.unknown
+	regex.match(policy_unknown, u)
+}
+
+warn contains lib.unverifiable(r, u) if {
+	some r in lib.vaults
+	some u in r.unknown
+	regex.match(inline_unknown, u)
+}

@@ -1,0 +1,85 @@
+# METADATA
+# title: Key Vault data roles should be assigned at vault, secret or key scope
+# description: |
+#   A role assignment of this stack that grants a Key Vault data role (Key Vault
+#   Administrator, Secrets, Crypto and Certificates roles, Key Vault Reader) must be scoped to
+#   one vault or one secret or key, not to a management group, subscription or resource group,
+#   where it would reach every vault below. Scopes are compared case-insensitively, with or
+#   without a leading slash; an unknown scope is resolved through its property dependency.
+# scope: package
+# related_resources:
+#   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide
+#     description: Provide access to Key Vault keys, certificates, and secrets with Azure RBAC
+# custom:
+#   id: RBAC-002
+#   severity: HIGH
+#   enforcement: mandatory
+#   recommended_action: |
+#     Set the assignment's scope to the vault's id, or to the id of the one secret or key the
+#     principal needs.
+#   resource_types:
+#     - azure-native:authorization:RoleAssignment
+#   references:
+#     azure_policy: []
+#     mcsb:
+#       - PA-7
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.rbac.assignment_scope
+
+import data.kvguard.lib
+
+# Normalised scopes (lib.scope) above a single resource, with the word used in messages.
+broad_scopes := [
+	{"pattern": `^/$`, "kind": "tenant root"},
+	{"pattern": `^/providers/microsoft\.management/managementgroups/[^/]+$`, "kind": "management group"},
+	{"pattern": `^/subscriptions/[^/]+$`, "kind": "subscription"},
+	{"pattern": `^/subscriptions/[^/]+/resourcegroups/[^/]+$`, "kind": "resource group"},
+]
+
+# Resources of a stack whose id is a scope above a single resource.
+broad_types := {
+	"azure-native:resources:ResourceGroup": "resource group",
+	"azure-native:management:ManagementGroup": "management group",
+	"azure-native:subscription:Alias": "subscription",
+}
+
+# scope_kind is the kind of a broad scope an assignment targets; undefined otherwise.
+scope_kind(r) := kind if {
+	lib.known_string(r, "scope")
+	s := lib.scope(r.properties.scope)
+	kinds := [b.kind | some b in broad_scopes; regex.match(b.pattern, s)]
+	count(kinds) > 0
+	kind := kinds[0]
+} else := kind if {
+	lib.is_unknown(r, "scope")
+	kinds := [k | some u in lib.dependency_urns(r, "scope"); k := broad_types[lib.urn_type(u)]]
+	count(kinds) > 0
+	kind := kinds[0]
+}
+
+# scope_resolved holds when the scope is known or depends on a resource of this stack.
+scope_resolved(r) if lib.known_string(r, "scope")
+
+scope_resolved(r) if count(lib.dependency_urns(r, "scope")) > 0
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.role_assignments
+	lib.assigned_role(r).keyvault_data
+	kind := scope_kind(r)
+	msg := sprintf("%s grants the Key Vault data role %s at %s scope.", [lib.label(r), lib.role_label(r), kind])
+}
+
+warn contains lib.unverifiable(r, "scope") if {
+	some r in lib.role_assignments
+	lib.assigned_role(r).keyvault_data
+	lib.is_unknown(r, "scope")
+	not scope_resolved(r)
+}
+
+warn contains lib.unverifiable(r, "roleDefinitionId") if {
+	some r in lib.role_assignments
+	lib.is_unknown(r, "roleDefinitionId")
+	scope_kind(r)
+}

@@ -1,0 +1,74 @@
+# METADATA
+# title: Key Vault secrets should not be expired or about to expire
+# description: |
+#   A secret whose `attributes.expires` is already past is unusable: applications reading it
+#   fail. One that expires within `warnDays` of now needs rotating soon and is reported as a
+#   warning. Values above 1e11 (milliseconds) are left to SEC-002.
+# related_resources:
+#   - https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes
+#   - https://learn.microsoft.com/azure/key-vault/general/event-grid-overview
+# scope: package
+# custom:
+#   id: SEC-003
+#   severity: MEDIUM
+#   enforcement: advisory
+#   recommended_action: |
+#     Rotate the secret and move `properties.attributes.expires` forward, within the maximum
+#     validity period; subscribe to the vault's SecretNearExpiry event to be told in time.
+#   resource_types:
+#     - azure-native:keyvault:Secret
+#   config:
+#     warnDays:
+#       type: integer
+#       description: Days before expiry from which a secret is reported as about to expire.
+#       default: 30
+#       prod: 30
+#   references:
+#     azure_policy:
+#       - b0eb591a-5e70-4534-a8bf-04b9c489584a
+#     mcsb:
+#       - DP-6
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.secret.secret_expiry_near
+
+import data.kvguard.lib
+
+path := "properties.attributes.expires"
+
+milliseconds_floor := 100000000000
+
+day_seconds := 86400
+
+expiring contains [r, e] if {
+	some r in lib.secrets
+	e := r.properties.properties.attributes.expires
+	is_number(e)
+	e <= milliseconds_floor
+}
+
+now_seconds := time.parse_rfc3339_ns(input.now) / 1000000000
+
+date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"])
+
+deny contains lib.fail(r, msg) if {
+	some [r, e] in expiring
+	e < now_seconds
+	msg := sprintf("%s expired on %s, before %s.", [lib.label(r), date(e), date(now_seconds)])
+}
+
+# A warning, not a deny: raising SEC-003 to mandatory blocks expired secrets, never ones that
+# are merely close to their date.
+warn contains lib.fail(r, msg) if {
+	some [r, e] in expiring
+	e >= now_seconds
+	days := lib.setting("SEC-003", "warnDays")
+	e < now_seconds + (days * day_seconds)
+	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), date(e), days, date(now_seconds)])
+}
+
+warn contains lib.unverifiable(r, path) if {
+	some r in lib.secrets
+	lib.is_unknown(r, path)
+}

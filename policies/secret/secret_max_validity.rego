@@ -1,0 +1,74 @@
+# METADATA
+# title: Key Vault secrets should expire within the maximum validity period
+# description: |
+#   A secret's `attributes.expires` must be no later than `now + maxValidityDays`, so every
+#   secret is rotated on a schedule. `expires` is seconds since the Unix epoch; a value above
+#   1e11 is almost certainly milliseconds (a date thousands of years ahead) and fails. Secrets
+#   without an expiry are SEC-001's finding.
+# related_resources:
+#   - https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes
+#   - https://learn.microsoft.com/azure/key-vault/keys-secrets-certificates/tutorial-rotation
+# scope: package
+# custom:
+#   id: SEC-002
+#   severity: MEDIUM
+#   enforcement: mandatory
+#   recommended_action: |
+#     Set `properties.attributes.expires` in seconds (not milliseconds) since the Unix epoch, no
+#     more than maxValidityDays ahead, and rotate the secret before it expires.
+#   resource_types:
+#     - azure-native:keyvault:Secret
+#   config:
+#     maxValidityDays:
+#       type: integer
+#       description: Most days ahead of now that a secret may expire.
+#       default: 365
+#       prod: 90
+#   references:
+#     azure_policy:
+#       - 342e8053-e12e-4c44-be01-c3c2f318400f
+#     mcsb:
+#       - DP-6
+#     checkov: []
+#     trivy: []
+#     psrule: []
+package kvguard.secret.secret_max_validity
+
+import data.kvguard.lib
+
+path := "properties.attributes.expires"
+
+# Seconds since the epoch stay below 1e11 until the year 5138; milliseconds are above it
+# since 1973.
+milliseconds_floor := 100000000000
+
+day_seconds := 86400
+
+expiring contains [r, e] if {
+	some r in lib.secrets
+	e := r.properties.properties.attributes.expires
+	is_number(e)
+}
+
+now_seconds := time.parse_rfc3339_ns(input.now) / 1000000000
+
+date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"])
+
+deny contains lib.fail(r, msg) if {
+	some [r, e] in expiring
+	e > milliseconds_floor
+	msg := sprintf("%s has the expiry %v, which looks like milliseconds rather than seconds since the epoch.", [lib.label(r), e])
+}
+
+deny contains lib.fail(r, msg) if {
+	some [r, e] in expiring
+	e <= milliseconds_floor
+	days := lib.setting("SEC-002", "maxValidityDays")
+	e > now_seconds + (days * day_seconds)
+	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), date(e), days, date(now_seconds)])
+}
+
+warn contains lib.unverifiable(r, path) if {
+	some r in lib.secrets
+	lib.is_unknown(r, path)
+}

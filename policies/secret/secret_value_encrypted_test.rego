@@ -1,0 +1,49 @@
+package kvguard.secret.secret_value_encrypted_test
+
+import data.kvguard.secret.secret_value_encrypted
+
+urn := "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db-connection"
+
+doc(extra) := {
+	"now": "2026-12-03T00:00:00Z",
+	"profile": "dev",
+	"source": "export",
+	"resources": [object.union(
+		{
+			"urn": urn,
+			"type": "azure-native:keyvault:Secret",
+			"name": "db-connection",
+			"op": "same",
+			"custom": true,
+			"properties": {"vaultName": "kv-store-dev", "secretName": "db-connection", "properties": {"contentType": "text/plain"}},
+			"unknown": [],
+			"secret": [],
+		},
+		extra,
+	)],
+}
+
+test_deny_plaintext_value if {
+	got := secret_value_encrypted.deny with input as doc({"plaintext": ["properties.value"]})
+	got == {{"urn": urn, "msg": "Key Vault secret 'db-connection' has a value at 'properties.value' that is not a Pulumi secret, so the state stores it in plain text."}}
+}
+
+test_allow_secret_value if {
+	inp := doc({"secret": ["properties.value"]})
+	count(secret_value_encrypted.deny) == 0 with input as inp
+	count(secret_value_encrypted.warn) == 0 with input as inp
+}
+
+test_allow_no_plaintext_field if {
+	count(secret_value_encrypted.deny) == 0 with input as doc({})
+}
+
+test_unknown_value_is_unverifiable if {
+	inp := doc({"unknown": ["properties.value"]})
+	count(secret_value_encrypted.deny) == 0 with input as inp
+	secret_value_encrypted.warn == {{
+		"urn": urn,
+		"msg": "Key Vault secret 'db-connection' has no known value at 'properties.value' until the update runs.",
+		"unknown": "properties.value",
+	}} with input as inp
+}

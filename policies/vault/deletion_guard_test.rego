@@ -1,0 +1,109 @@
+package kvguard.vault.deletion_guard_test
+
+import data.kvguard.vault.deletion_guard
+
+vault_urn := "urn:pulumi:prod::secret-store::azure-native:keyvault:Vault::vault"
+
+secret_urn := "urn:pulumi:prod::secret-store::azure-native:keyvault:Secret::db-connection"
+
+lock_urn := "urn:pulumi:prod::secret-store::azure-native:authorization:ManagementLockAtResourceLevel::vault-lock"
+
+vault(op, protect) := {
+	"urn": vault_urn,
+	"type": "azure-native:keyvault:Vault",
+	"name": "vault",
+	"op": op,
+	"custom": true,
+	"protect": protect,
+	"properties": {"vaultName": "kv-store-prod", "properties": {"enablePurgeProtection": true}},
+	"unknown": [],
+	"secret": [],
+}
+
+secret(op) := {
+	"urn": secret_urn,
+	"type": "azure-native:keyvault:Secret",
+	"name": "db-connection",
+	"op": op,
+	"custom": true,
+	"properties": {"vaultName": "kv-store-prod", "secretName": "db-connection"},
+	"unknown": [],
+	"secret": ["properties.value"],
+}
+
+lock(props, unknown, deps) := {
+	"urn": lock_urn,
+	"type": "azure-native:authorization:ManagementLockAtResourceLevel",
+	"name": "vault-lock",
+	"op": "create",
+	"custom": true,
+	"properties": props,
+	"unknown": unknown,
+	"secret": [],
+	"propertyDependencies": deps,
+}
+
+doc(profile, resources) := {"now": "2026-12-03T00:00:00Z", "profile": profile, "resources": resources}
+
+unprotected_msg := "Key Vault 'vault' is neither protected nor covered by a CanNotDelete lock."
+
+test_deny_vault_delete if {
+	got := deletion_guard.deny with input as doc("dev", [vault("delete", false)])
+	got == {{"urn": vault_urn, "msg": "Key Vault 'vault' is deleted by this change."}}
+}
+
+test_deny_secret_delete if {
+	got := deletion_guard.deny with input as doc("dev", [secret("delete")])
+	got == {{"urn": secret_urn, "msg": "Key Vault secret 'db-connection' is deleted by this change."}}
+}
+
+test_deny_replace_steps_give_one_finding if {
+	got := deletion_guard.deny with input as doc("dev", [secret("create-replacement"), secret("replace"), secret("delete-replaced")])
+	got == {{"urn": secret_urn, "msg": "Key Vault secret 'db-connection' is replaced by this change, which deletes the existing one and its contents."}}
+}
+
+test_deny_prod_vault_unprotected if {
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false)])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+test_deny_prod_vault_with_read_only_lock if {
+	l := lock({"level": "ReadOnly", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+test_deny_prod_vault_lock_on_other_namespace if {
+	l := lock({"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.Storage", "resourceType": "storageAccounts"}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+test_allow_dev_vault_unprotected if {
+	count(deletion_guard.deny) == 0 with input as doc("dev", [vault("create", false), secret("same")])
+}
+
+test_allow_prod_vault_protected if {
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("same", true)])
+}
+
+test_allow_prod_vault_lock_by_name if {
+	l := lock({"level": "CanNotDelete", "resourceName": "KV-STORE-PROD", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), l])
+}
+
+test_allow_prod_vault_lock_by_property_dependency if {
+	l := lock({"level": "cannotdelete", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, ["resourceName"], {"resourceName": [vault_urn]})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), l])
+}
+
+test_unknown_lock_level_is_unverifiable if {
+	l := lock({"resourceName": "kv-store-prod"}, ["level"], {})
+	inp := doc("prod", [vault("create", false), l])
+	count(deletion_guard.deny) == 0 with input as inp
+	deletion_guard.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' is covered by Management lock 'vault-lock', whose 'level' has no known value until the update runs.",
+		"unknown": "level",
+	}} with input as inp
+}

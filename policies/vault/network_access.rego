@@ -1,0 +1,122 @@
+# METADATA
+# title: Key Vaults should not be reachable from public networks
+# description: |
+#   A vault passes when `publicNetworkAccess` is `Disabled` (private endpoints only), or when its
+#   firewall denies by default (`networkAcls.defaultAction: Deny`) and lets at most trusted Azure
+#   services bypass it. Azure's defaults are `Enabled` and `Allow`, so absent values fail.
+#   Values are compared case-insensitively.
+# related_resources:
+#   - https://learn.microsoft.com/azure/key-vault/general/network-security
+#   - https://learn.microsoft.com/azure/key-vault/general/private-link-service
+# scope: package
+# custom:
+#   id: KV-004
+#   severity: MEDIUM
+#   enforcement: advisory
+#   prod_enforcement: mandatory
+#   recommended_action: |
+#     Set `publicNetworkAccess: Disabled` and reach the vault through a private endpoint, or set
+#     `networkAcls: {defaultAction: Deny, bypass: AzureServices}` with only the IP ranges and
+#     subnets that need access.
+#   resource_types:
+#     - azure-native:keyvault:Vault
+#   references:
+#     azure_policy:
+#       - 405c5871-3e91-4644-8a63-58e19d68ff5b
+#       - 55615ac9-af46-4a59-874e-391cc3dfb490
+#     mcsb:
+#       - NS-2
+#     checkov:
+#       - CKV_AZURE_109
+#       - CKV_AZURE_189
+#     trivy:
+#       - AZU-0013
+#     psrule:
+#       - Azure.KeyVault.Firewall
+package kvguard.vault.network_access
+
+import data.kvguard.lib
+
+public_path := "properties.publicNetworkAccess"
+
+action_path := "properties.networkAcls.defaultAction"
+
+bypass_path := "properties.networkAcls.bypass"
+
+allowed_bypass := {"azureservices", "none"}
+
+public_disabled(r) if {
+	v := r.properties.properties.publicNetworkAccess
+	is_string(v)
+	lower(v) == "disabled"
+}
+
+# public_known holds when publicNetworkAccess is known not to be Disabled (absent is Enabled).
+public_known(r) if {
+	not public_disabled(r)
+	not lib.is_unknown(r, public_path)
+}
+
+default_action(r) := object.get(r.properties, ["properties", "networkAcls", "defaultAction"], "Allow")
+
+default_denies(r) if {
+	not lib.is_unknown(r, action_path)
+	a := default_action(r)
+	is_string(a)
+	lower(a) == "deny"
+}
+
+default_allows(r) if {
+	not lib.is_unknown(r, action_path)
+	not default_denies(r)
+}
+
+bypass(r) := object.get(r.properties, ["properties", "networkAcls", "bypass"], "AzureServices")
+
+bypass_allowed(r) if {
+	not lib.is_unknown(r, bypass_path)
+	b := bypass(r)
+	is_string(b)
+	allowed_bypass[lower(b)]
+}
+
+firewall_closed(r) if {
+	default_denies(r)
+	bypass_allowed(r)
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	public_known(r)
+	default_allows(r)
+	msg := sprintf("%s accepts traffic from public networks.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	public_known(r)
+	default_denies(r)
+	not lib.is_unknown(r, bypass_path)
+	not bypass_allowed(r)
+	msg := sprintf("%s lets '%v' bypass its firewall, more than trusted Azure services.", [lib.label(r), bypass(r)])
+}
+
+warn contains lib.unverifiable(r, public_path) if {
+	some r in lib.vaults
+	lib.is_unknown(r, public_path)
+	not firewall_closed(r)
+}
+
+warn contains lib.unverifiable(r, action_path) if {
+	some r in lib.vaults
+	not public_disabled(r)
+	lib.is_unknown(r, action_path)
+}
+
+# The bypass only matters while the default action is not known to let everything in.
+warn contains lib.unverifiable(r, bypass_path) if {
+	some r in lib.vaults
+	not public_disabled(r)
+	lib.is_unknown(r, bypass_path)
+	not default_allows(r)
+}

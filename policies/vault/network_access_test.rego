@@ -1,0 +1,83 @@
+package kvguard.vault.network_access_test
+
+import data.kvguard.vault.network_access
+
+urn := "urn:pulumi:prod::secret-store::azure-native:keyvault:Vault::vault"
+
+doc(settings, unknown) := {
+	"now": "2026-12-03T00:00:00Z",
+	"profile": "prod",
+	"resources": [{
+		"urn": urn,
+		"type": "azure-native:keyvault:Vault",
+		"name": "vault",
+		"op": "create",
+		"custom": true,
+		"properties": {"vaultName": "kv-store-prod", "properties": settings},
+		"unknown": unknown,
+		"secret": [],
+	}],
+}
+
+public_msg := "Key Vault 'vault' accepts traffic from public networks."
+
+test_deny_defaults_are_public if {
+	got := network_access.deny with input as doc({}, [])
+	got == {{"urn": urn, "msg": public_msg}}
+}
+
+test_deny_enabled_with_allow_firewall if {
+	got := network_access.deny with input as doc(
+		{
+			"publicNetworkAccess": "Enabled",
+			"networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"},
+		},
+		[],
+	)
+	got == {{"urn": urn, "msg": public_msg}}
+}
+
+test_deny_unexpected_bypass if {
+	got := network_access.deny with input as doc({"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices, Logging"}}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' lets 'AzureServices, Logging' bypass its firewall, more than trusted Azure services."}}
+}
+
+test_allow_public_access_disabled if {
+	count(network_access.deny) == 0 with input as doc({"publicNetworkAccess": "Disabled"}, [])
+}
+
+test_allow_public_access_disabled_any_case if {
+	count(network_access.deny) == 0 with input as doc({"publicNetworkAccess": "disabled", "networkAcls": {"defaultAction": "Allow"}}, [])
+}
+
+test_allow_firewall_deny_with_azure_services if {
+	inp := doc({"publicNetworkAccess": "Enabled", "networkAcls": {"defaultAction": "deny", "bypass": "azureservices"}}, [])
+	count(network_access.deny) == 0 with input as inp
+	count(network_access.warn) == 0 with input as inp
+}
+
+test_allow_firewall_deny_without_bypass_value if {
+	count(network_access.deny) == 0 with input as doc({"networkAcls": {"defaultAction": "Deny"}}, [])
+}
+
+test_unknown_public_access_with_open_firewall_is_unverifiable if {
+	inp := doc({"networkAcls": {"defaultAction": "Allow"}}, ["properties.publicNetworkAccess"])
+	count(network_access.deny) == 0 with input as inp
+	network_access.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' has no known value at 'properties.publicNetworkAccess' until the update runs.",
+		"unknown": "properties.publicNetworkAccess",
+	}} with input as inp
+}
+
+test_allow_unknown_public_access_with_closed_firewall if {
+	inp := doc({"networkAcls": {"defaultAction": "Deny", "bypass": "None"}}, ["properties.publicNetworkAccess"])
+	count(network_access.deny) == 0 with input as inp
+	count(network_access.warn) == 0 with input as inp
+}
+
+test_unknown_network_acls_is_unverifiable if {
+	inp := doc({"publicNetworkAccess": "Enabled"}, ["properties.networkAcls"])
+	count(network_access.deny) == 0 with input as inp
+	{w.unknown | some w in network_access.warn} == {"properties.networkAcls.defaultAction", "properties.networkAcls.bypass"} with input as inp
+}

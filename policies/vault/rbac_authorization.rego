@@ -1,0 +1,62 @@
+# METADATA
+# title: Key Vaults should authorize data access with Azure RBAC, not access policies
+# description: |
+#   With `enableRbacAuthorization: true` data-plane access is granted by role assignments that
+#   can be scoped to one secret, reviewed and audited like any other Azure RBAC grant. Azure's
+#   default in the API version the provider uses is off, so an absent value fails. Inline
+#   `accessPolicies` on the vault and separate `keyvault:AccessPolicy` resources fail too.
+# related_resources:
+#   - https://learn.microsoft.com/azure/key-vault/general/rbac-guide
+#   - https://learn.microsoft.com/azure/key-vault/general/rbac-migration
+# scope: package
+# custom:
+#   id: KV-003
+#   severity: HIGH
+#   enforcement: mandatory
+#   recommended_action: |
+#     Set `enableRbacAuthorization: true` on the vault, remove `accessPolicies` and any
+#     `keyvault:AccessPolicy` resources, and grant Key Vault data roles with role assignments
+#     scoped to the vault or to one secret.
+#   resource_types:
+#     - azure-native:keyvault:Vault
+#     - azure-native:keyvault:AccessPolicy
+#   references:
+#     azure_policy:
+#       - 12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5
+#     mcsb:
+#       - PA-7
+#     checkov: []
+#     trivy: []
+#     psrule:
+#       - Azure.KeyVault.RBAC
+package kvguard.vault.rbac_authorization
+
+import data.kvguard.lib
+
+rbac_path := "properties.enableRbacAuthorization"
+
+policies_path := "properties.accessPolicies"
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	not lib.is_unknown(r, rbac_path)
+	object.get(r.properties, ["properties", "enableRbacAuthorization"], false) != true
+	msg := sprintf("%s does not use RBAC authorization.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	count(r.properties.properties.accessPolicies) > 0
+	msg := sprintf("%s grants access through inline access policies.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.access_policies
+	msg := sprintf("%s grants vault access outside Azure RBAC.", [lib.label(r)])
+}
+
+warn contains lib.unverifiable(r, path) if {
+	some r in lib.vaults
+	some path in [rbac_path, policies_path]
+	lib.is_unknown(r, path)
+}
