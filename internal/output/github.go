@@ -51,7 +51,8 @@ func (g *GitHub) Output(w io.Writer, r *engine.Report) error {
 
 		msg := findingMessage(res) + "\nResource: " + res.URN
 		if p, ok := policies[res.PolicyID]; ok && p.RecommendedAction != "" {
-			msg += "\nRemediation: " + strings.TrimSpace(p.RecommendedAction)
+			// METADATA wraps long lines; an annotation reads better as one paragraph.
+			msg += "\nRemediation: " + oneLine(p.RecommendedAction)
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
 	}

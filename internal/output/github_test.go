@@ -31,7 +31,7 @@ func TestGitHubCommands(t *testing.T) {
 		prefix string
 	}{
 		{name: "advisory failure is a warning", prefix: "::warning title=KV-004::Key Vault 'store-vault-2' allows public network access: 100%25 open, default: Allow.%0AResource: " + urnVault2},
-		{name: "mandatory failure with position", prefix: "::error file=infra/secrets.go,line=57,title=SEC-001::Secret 'store-db-password' has no expiry date.%0AResource: " + urnSecret + "%0ARemediation: Set attributes.expires (Unix seconds).%0AKeep it within maxValidityDays."},
+		{name: "mandatory failure with position", prefix: "::error file=infra/secrets.go,line=57,title=SEC-001::Secret 'store-db-password' has no expiry date.%0AResource: " + urnSecret + "%0ARemediation: Set attributes.expires (Unix seconds). Keep it within maxValidityDays."},
 		{name: "second mandatory failure", prefix: "::error file=infra/vault.go,line=42,title=KV-002::"},
 		{name: "unverifiable is a notice", prefix: "::notice title=KV-004::Key Vault 'store-vault' network rules are unknown at preview. (unknown: networkAcls)"},
 		{name: "expired exception warns", prefix: "::warning title=expired exception KV-004::Exception for KV-004 expired on 2026-11-30"},

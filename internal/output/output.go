@@ -172,7 +172,7 @@ func findingMessage(res engine.Result) string {
 		if msg == "" {
 			return fmt.Sprintf("Value %q of %s '%s' is unknown until the update runs; it is checked again during pulumi up.", res.Path, res.ResourceType, res.ResourceName)
 		}
-		if !strings.Contains(msg, res.Path) {
+		if !mentionsAll(msg, res.Path) {
 			return fmt.Sprintf("%s (unknown: %s)", msg, res.Path)
 		}
 	}
@@ -180,6 +180,16 @@ func findingMessage(res engine.Result) string {
 		return fmt.Sprintf("%s '%s' %s policy %s.", res.ResourceType, res.ResourceName, statusVerb(res.Status), res.PolicyID)
 	}
 	return msg
+}
+
+// mentionsAll reports whether msg names every path of a ", "-joined path list already.
+func mentionsAll(msg, paths string) bool {
+	for _, p := range strings.Split(paths, ", ") {
+		if !strings.Contains(msg, p) {
+			return false
+		}
+	}
+	return true
 }
 
 func statusVerb(s engine.Status) string {

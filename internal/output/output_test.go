@@ -287,3 +287,32 @@ func TestSourceFile(t *testing.T) {
 		})
 	}
 }
+
+func TestFindingMessage(t *testing.T) {
+	base := engine.Result{PolicyID: "GEN-002", ResourceType: "azure-native:keyvault:Vault", ResourceName: "kv", Level: engine.LevelAdvisory}
+	tests := []struct {
+		name    string
+		status  engine.Status
+		message string
+		path    string
+		want    string
+	}{
+		{name: "fail keeps the policy sentence", status: engine.StatusFail, message: "Key Vault 'kv' is open.", want: "Key Vault 'kv' is open."},
+		{name: "unverifiable adds the path", status: engine.StatusUnverifiable, message: "Key Vault 'kv' cannot be checked.", path: "networkAcls",
+			want: "Key Vault 'kv' cannot be checked. (unknown: networkAcls)"},
+		{name: "unverifiable naming every path already", status: engine.StatusUnverifiable, message: "Values 'tenantId', 'sku' are unknown.", path: "tenantId, sku",
+			want: "Values 'tenantId', 'sku' are unknown."},
+		{name: "unverifiable naming only one path", status: engine.StatusUnverifiable, message: "Value 'tenantId' is unknown.", path: "tenantId, sku",
+			want: "Value 'tenantId' is unknown. (unknown: tenantId, sku)"},
+		{name: "unverifiable without a sentence", status: engine.StatusUnverifiable, path: "sku",
+			want: `Value "sku" of azure-native:keyvault:Vault 'kv' is unknown until the update runs; it is checked again during pulumi up.`},
+		{name: "fail without a sentence", status: engine.StatusFail, want: "azure-native:keyvault:Vault 'kv' fails policy GEN-002."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := base
+			res.Status, res.Message, res.Path = tc.status, tc.message, tc.path
+			assert.Equal(t, tc.want, findingMessage(res))
+		})
+	}
+}
