@@ -79,7 +79,7 @@ var ReservedTags = []string{"environment", "owner", "project", "stack", "managed
 type Config struct {
 	// Environment is dev, staging or prod.
 	Environment string
-	// Owner is the owning team, written to the owner tag.
+	// Owner is the owning team, written to the owner tag; empty means no owner tag.
 	Owner string
 	// Location is the Azure region.
 	Location string
@@ -95,7 +95,8 @@ type Config struct {
 	CreateMode string
 	// SKU is "standard" or "premium".
 	SKU string
-	// PublicNetworkAccess is "Disabled", or "Enabled" when AllowedIPRanges is not empty.
+	// PublicNetworkAccess is "Disabled" by default, "Enabled" when AllowedIPRanges is not empty
+	// or when set explicitly.
 	PublicNetworkAccess string
 	// AllowedIPRanges are public IPv4 addresses or CIDR ranges allowed through the firewall.
 	AllowedIPRanges []string
@@ -325,11 +326,10 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 	cfg.Environment = env
 
+	// owner is optional on purpose: a missing owner tag is GEN-001's finding to report, and the
+	// planner's non-compliant examples must be able to express it.
 	owner, _ := get(keyOwner)
-	switch {
-	case strings.TrimSpace(owner) == "":
-		p.add(fullKey(keyOwner), "is required: the owning team, written to the owner tag")
-	case len(owner) > 256:
+	if len(owner) > 256 {
 		p.add(fullKey(keyOwner), "must be at most 256 characters (a tag value), got %d", len(owner))
 	}
 	cfg.Owner = owner
@@ -357,7 +357,10 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 
 	name, nameSet := get(keyVaultName)
-	prefix, prefixSet := get(keyVaultNamePrefix)
+	// Pulumi injects the Pulumi.yaml defaults, so a default-valued or empty optional key counts
+	// as unset.
+	prefix, _ := get(keyVaultNamePrefix)
+	prefixSet := prefix != "" && prefix != DefaultVaultNamePrefix
 	if nameSet && name != "" {
 		for _, rule := range VaultNameProblems(name) {
 			p.add(fullKey(keyVaultName), "%s, got %q", rule, name)
@@ -376,7 +379,7 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 
 	cfg.CreateMode = "default"
-	if v, ok := get(keyCreateMode); ok {
+	if v, ok := get(keyCreateMode); ok && v != "" {
 		if v != "default" && v != "recover" {
 			p.add(fullKey(keyCreateMode), "must be default or recover, got %q", v)
 		}
@@ -384,7 +387,7 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 
 	cfg.SKU = DefaultSKU(env)
-	if v, ok := get(keySKU); ok {
+	if v, ok := get(keySKU); ok && v != "" {
 		if v != "standard" && v != "premium" {
 			p.add(fullKey(keySKU), "must be standard or premium, got %q", v)
 		}
@@ -413,19 +416,22 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	if len(cfg.AllowedIPRanges) > 0 {
 		cfg.PublicNetworkAccess = "Enabled"
 	}
-	if v, ok := get(keyPublicNetworkAccess); ok {
+	if v, ok := get(keyPublicNetworkAccess); ok && v != "" {
 		switch {
 		case v != "Disabled" && v != "Enabled":
 			p.add(fullKey(keyPublicNetworkAccess), "must be Disabled or Enabled, got %q", v)
-		case v == "Enabled" && len(cfg.AllowedIPRanges) == 0:
-			p.add(fullKey(keyPublicNetworkAccess), "may be Enabled only together with allowedIpRanges (the firewall then denies everything else)")
 		case v == "Disabled" && len(cfg.AllowedIPRanges) > 0:
+			// Contradictory rather than insecure: the rules would never apply.
 			p.add(fullKey(keyPublicNetworkAccess), "is Disabled but allowedIpRanges is set; remove one of them")
+		default:
+			// Enabled without an allow-list is accepted (the firewall still denies by default);
+			// whether that is acceptable is KV-004's call, not the config loader's.
+			cfg.PublicNetworkAccess = v
 		}
 	}
 
 	cfg.LogRetentionDays = DefaultLogRetentionDays(env)
-	if v, ok := get(keyLogRetentionDays); ok {
+	if v, ok := get(keyLogRetentionDays); ok && v != "" && v != "0" {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
@@ -672,8 +678,6 @@ func ipRangeProblem(r string) string {
 	switch {
 	case !a.Is4():
 		return "must be IPv4 (Key Vault firewall rules take IPv4 only)"
-	case pfx.Bits() < 8:
-		return "must not be wider than /8 (that opens the vault to a large part of the internet)"
 	case a.IsPrivate() || a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast():
 		return "must be a public address (private networks reach the vault through private endpoints)"
 	}

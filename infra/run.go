@@ -64,21 +64,22 @@ func StoreArgs(ctx *pulumi.Context, cfg *Config) (*SecretStoreArgs, error) {
 		vaultName = DeriveVaultName(cfg.VaultNamePrefix, ctx.Project(), ctx.Stack(), cfg.Environment, sub)
 	}
 	args := &SecretStoreArgs{
-		Environment:       cfg.Environment,
-		Owner:             cfg.Owner,
-		Location:          cfg.Location,
-		TenantID:          tenant,
-		SubscriptionID:    sub,
-		VaultName:         vaultName,
-		ResourceGroupName: cfg.ResourceGroupName,
-		WorkspaceID:       cfg.WorkspaceID,
-		CreateMode:        cfg.CreateMode,
-		SKU:               cfg.SKU,
-		AllowedIPRanges:   cfg.AllowedIPRanges,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		Tags:              cfg.Tags,
-		Applications:      cfg.Applications,
-		OperatorGroupIDs:  cfg.OperatorGroupIDs,
+		Environment:         cfg.Environment,
+		Owner:               cfg.Owner,
+		Location:            cfg.Location,
+		TenantID:            tenant,
+		SubscriptionID:      sub,
+		VaultName:           vaultName,
+		ResourceGroupName:   cfg.ResourceGroupName,
+		WorkspaceID:         cfg.WorkspaceID,
+		CreateMode:          cfg.CreateMode,
+		SKU:                 cfg.SKU,
+		AllowedIPRanges:     cfg.AllowedIPRanges,
+		PublicNetworkAccess: cfg.PublicNetworkAccess,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		Tags:                cfg.Tags,
+		Applications:        cfg.Applications,
+		OperatorGroupIDs:    cfg.OperatorGroupIDs,
 	}
 	for _, s := range cfg.Secrets {
 		args.Secrets = append(args.Secrets, SecretArgs{

@@ -30,7 +30,8 @@ const lockAPIVersion = "2020-05-01"
 type SecretStoreArgs struct {
 	// Environment is dev, staging or prod. Required.
 	Environment string
-	// Owner is the owning team, written to the owner tag. Required.
+	// Owner is the owning team, written to the owner tag. Optional; defaults to no owner tag
+	// (GEN-001 reports it; the component does not refuse it so policies can be exercised).
 	Owner string
 	// Location is the Azure region. Required.
 	Location string
@@ -51,8 +52,11 @@ type SecretStoreArgs struct {
 	// SKU is "standard" or "premium". Optional; defaults to DefaultSKU(Environment).
 	SKU string
 	// AllowedIPRanges are public IPv4 addresses or CIDR ranges let through the firewall.
-	// Optional; defaults to none, which keeps public network access disabled.
+	// Optional; defaults to none.
 	AllowedIPRanges []string
+	// PublicNetworkAccess is "Disabled" or "Enabled". Optional; defaults to "Enabled" when
+	// AllowedIPRanges is set and "Disabled" otherwise. networkAcls deny by default either way.
+	PublicNetworkAccess string
 	// LogRetentionDays is the workspace retention. Optional; defaults to
 	// DefaultLogRetentionDays(Environment).
 	LogRetentionDays int
@@ -112,7 +116,6 @@ func (a *SecretStoreArgs) Validate() error {
 		}
 	}
 	req("Environment", a.Environment)
-	req("Owner", a.Owner)
 	req("Location", a.Location)
 	req("TenantID", a.TenantID)
 	req("SubscriptionID", a.SubscriptionID)
@@ -134,6 +137,9 @@ func (a *SecretStoreArgs) Validate() error {
 	}
 	if a.CreateMode != "" && a.CreateMode != "default" && a.CreateMode != "recover" {
 		errs = append(errs, fmt.Errorf("args.CreateMode: must be default or recover, got %q", a.CreateMode))
+	}
+	if a.PublicNetworkAccess != "" && a.PublicNetworkAccess != "Disabled" && a.PublicNetworkAccess != "Enabled" {
+		errs = append(errs, fmt.Errorf("args.PublicNetworkAccess: must be Disabled or Enabled, got %q", a.PublicNetworkAccess))
 	}
 	if a.SKU != "" && a.SKU != "standard" && a.SKU != "premium" {
 		errs = append(errs, fmt.Errorf("args.SKU: must be standard or premium, got %q", a.SKU))
@@ -225,7 +231,9 @@ func (c *SecretStore) build(ctx *pulumi.Context, name string, args *SecretStoreA
 		tags[k] = pulumi.String(v)
 	}
 	tags["environment"] = pulumi.String(env)
-	tags["owner"] = pulumi.String(args.Owner)
+	if args.Owner != "" {
+		tags["owner"] = pulumi.String(args.Owner)
+	}
 	tags["project"] = pulumi.String(project)
 	tags["stack"] = pulumi.String(ctx.Stack())
 	tags["managed-by"] = pulumi.String("pulumi")
@@ -410,8 +418,8 @@ func (c *SecretStore) newVault(ctx *pulumi.Context, name string, args *SecretSto
 	if sku == "" {
 		sku = DefaultSKU(args.Environment)
 	}
-	// Public access stays off unless an allow-list exists; even then the firewall denies by
-	// default and lets no Azure service bypass it.
+	// Public access stays off unless an allow-list exists or config asks for it; either way the
+	// firewall denies by default and lets no Azure service bypass it.
 	public := "Disabled"
 	ipRules := keyvault.IPRuleArray{}
 	for _, r := range args.AllowedIPRanges {
@@ -419,6 +427,9 @@ func (c *SecretStore) newVault(ctx *pulumi.Context, name string, args *SecretSto
 	}
 	if len(ipRules) > 0 {
 		public = "Enabled"
+	}
+	if args.PublicNetworkAccess != "" {
+		public = args.PublicNetworkAccess
 	}
 	props := &keyvault.VaultPropertiesArgs{
 		TenantId:                     pulumi.String(args.TenantID),

@@ -45,7 +45,7 @@ type reportFlags struct {
 func (f *reportFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Stack, "stack", "", `stack whose enforcement levels and defaults apply (default: the stack named in the input, else "`+defaultStack+`")`)
-	fl.StringVar(&f.Config, "config", "", "policy-pack config file (the JSON `pulumi up --policy-pack-config` takes)")
+	fl.StringVar(&f.Config, "config", "", "policy-pack `FILE`: the JSON that pulumi up --policy-pack-config takes")
 	fl.StringVar(&f.Exceptions, "exceptions", "", "exceptions file (YAML or JSON)")
 	fl.StringVar(&f.Now, "now", "", "evaluation time, RFC3339 or YYYY-MM-DD (default: the current time)")
 	fl.StringVarP(&f.Format, "format", "f", output.FormatText, "output format: "+strings.Join(output.Formats(), ", "))

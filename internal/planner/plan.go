@@ -68,7 +68,7 @@ type Options struct {
 	// Azure answers registrations and invokes; nil means the infra/azuremock monitor, with
 	// the tenant and subscription from the stack config (azure-native:tenantId,
 	// azure-native:subscriptionId) or its documented placeholders.
-	Azure func(cfg *StackConfig) pulumi.MockResourceMonitor
+	Azure func(project, stack string, cfg *StackConfig) pulumi.MockResourceMonitor
 }
 
 // Plan is what one run of the program against the mocks would do.
@@ -162,7 +162,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	mon := &monitor{
 		project: proj.Name,
 		stack:   opts.Stack,
-		azure:   newAzure(cfg),
+		azure:   newAzure(proj.Name, opts.Stack, cfg),
 		dryRun:  !opts.Applied,
 		state:   opts.State,
 		steps:   map[string]*Step{},

@@ -81,6 +81,14 @@ by_target[[t, k]] contains s.urn if {
 	some [k, _] in streams(s)
 }
 
+# A partial rule looked up with a bound key is re-evaluated for that key, which would make
+# the lookups below quadratic; referring to the whole rule once materialises it.
+sender_groups := senders
+
+destination_groups := by_destination
+
+target_groups := by_target
+
 # urn_name is the resource name at the end of a URN.
 urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
 
@@ -89,7 +97,7 @@ deny contains lib.fail(s, msg) if {
 	t := lib.ref_key(s, "resourceUri")
 	some d in destinations(s)
 	some [k, text] in streams(s)
-	group := senders[[t, d, k]]
+	group := sender_groups[[t, d, k]]
 	count(group) > 1
 	others := sort([urn_name(u) | some u in group; u != s.urn])
 	msg := sprintf("%s sends %s to the same destination as '%s' for the same resource.", [lib.label(s), text, concat("', '", others)])
@@ -100,7 +108,7 @@ warn contains lib.unverifiable(s, "resourceUri") if {
 	unresolvable(s, "resourceUri")
 	some d in destinations(s)
 	some [k, _] in streams(s)
-	count(by_destination[[d, k]]) > 1
+	count(destination_groups[[d, k]]) > 1
 }
 
 warn contains lib.unverifiable(s, f) if {
@@ -109,5 +117,5 @@ warn contains lib.unverifiable(s, f) if {
 	unresolvable(s, f)
 	t := lib.ref_key(s, "resourceUri")
 	some [k, _] in streams(s)
-	count(by_target[[t, k]]) > 1
+	count(target_groups[[t, k]]) > 1
 }

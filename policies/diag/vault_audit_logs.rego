@@ -88,7 +88,8 @@ vault_keys(v) := ({v.urn} | {lib.scope(v.id) | is_string(v.id)}) | {concat("", [
 	is_string(v.properties.vaultName)
 }
 
-audited contains k if {
+# A complete rule (not a partial set), so membership tests below do not re-scan settings.
+audited := {k |
 	some s in lib.diagnostic_settings
 	sends_audit(s)
 	has_destination(s)
@@ -102,6 +103,10 @@ pending[k] contains [s, min(audit_unknown_paths(s))] if {
 	has_destination(s)
 	some k in target_keys(s)
 }
+
+# A partial rule looked up with a bound key is re-evaluated for that key, which would make
+# the lookups below quadratic; referring to the whole rule once materialises it.
+pending_by_key := pending
 
 # Settings that may send audit logs to a target nobody can name yet.
 unresolved contains s if {
@@ -126,7 +131,7 @@ is_audited(v) if {
 
 has_pending(v) if {
 	some k in vault_keys(v)
-	count(pending[k]) > 0
+	count(pending_by_key[k]) > 0
 }
 
 deny contains lib.fail(v, msg) if {
@@ -141,7 +146,7 @@ warn contains lib.unverifiable_via(v, s, path) if {
 	some v in lib.vaults
 	not is_audited(v)
 	some k in vault_keys(v)
-	some [s, path] in pending[k]
+	some [s, path] in pending_by_key[k]
 }
 
 warn contains lib.unverifiable_via(v, first_unresolved, "resourceUri") if {

@@ -50,9 +50,11 @@ scope_part(r) := k if {
 } else := null
 
 # key joins the named parts; undefined when one of them is unresolvable.
-key(r, names) := concat("|", [v | some n in names; v := parts(r)[n]; v != null]) if {
-	every n in names {
-		parts(r)[n] != null
+key(r, names) := concat("|", vals) if {
+	p := parts(r)
+	vals := [p[n] | some n in names]
+	every v in vals {
+		v != null
 	}
 }
 
@@ -71,6 +73,12 @@ by_partial[[missing, k]] contains r.urn if {
 	k := key(r, [n | some n in all_parts; n != missing])
 }
 
+# A partial rule looked up with a bound key is re-evaluated for that key, which would make
+# the lookups below quadratic; referring to the whole rule once materialises it.
+key_groups := by_key
+
+partial_groups := by_partial
+
 # Paths reported when a part is unknown and cannot be resolved.
 part_paths := {"principal": "principalId", "role": "roleDefinitionId", "scope": "scope"}
 
@@ -79,7 +87,7 @@ urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	group := by_key[key(r, all_parts)]
+	group := key_groups[key(r, all_parts)]
 	count(group) > 1
 	others := sort([urn_name(u) | some u in group; u != r.urn])
 	msg := sprintf("%s grants the same role to the same principal at the same scope as '%s'.", [lib.label(r), concat("', '", others)])
@@ -91,6 +99,6 @@ warn contains lib.unverifiable(r, path) if {
 	parts(r)[missing] == null
 	path := part_paths[missing]
 	lib.is_unknown(r, path)
-	group := by_partial[[missing, key(r, [n | some n in all_parts; n != missing])]]
+	group := partial_groups[[missing, key(r, [n | some n in all_parts; n != missing])]]
 	count(group) > 1
 }
