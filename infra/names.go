@@ -69,6 +69,10 @@ func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 // stacks and subscriptions while leaving room for readable parts.
 const vaultHashLen = 6
 
+// maxProjectTokenLen keeps the project part short and the same in every environment, so the
+// vaults of one project read alike ("kv-secret-dev-…", "kv-secret-prod-…").
+const maxProjectTokenLen = 6
+
 // DeriveVaultName builds "<prefix>-<project token>-<environment>-<hash>" within 24 characters.
 // The hash covers project, stack and subscription, so the name is stable across runs (no
 // randomness, no clock) yet differs between subscriptions, where vault names must be globally
@@ -79,6 +83,9 @@ func DeriveVaultName(prefix, project, stack, environment, subscriptionID string)
 	prefix = strings.TrimRight(strings.ToLower(prefix), "-")
 	env := nonAlnumRe.ReplaceAllString(strings.ToLower(environment), "")
 	token := nonAlnumRe.ReplaceAllString(strings.ToLower(project), "")
+	if len(token) > maxProjectTokenLen {
+		token = token[:maxProjectTokenLen]
+	}
 	tail := "-" + env + "-" + hash
 	budget := 24 - len(prefix) - 1 - len(tail)
 	if budget > len(token) {

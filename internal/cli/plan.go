@@ -46,7 +46,7 @@ What is known: as in a real first "pulumi preview", values Azure assigns during 
 they come from. Encrypted "secure:" config values are never decrypted; they reach the program
 as opaque secrets and appear as "[secret]" everywhere. Tenant and subscription come from
 azure-native:tenantId / azure-native:subscriptionId in the stack config, else placeholders
-(11111111-1111-4111-8111-111111111111 / 22222222-2222-4222-8222-222222222222).
+(infra/azuremock's 9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f / 3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61).
 
 --now defaults to the current time, but the stack configs' secret expiry dates are explicit
 dates: pass --now to get results that do not change as the calendar moves.
@@ -115,12 +115,12 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 	f.bind(cmd)
 	fl := cmd.Flags()
 	fl.Lookup("stack").Usage = `stack to plan: dev, staging or prod (default "` + defaultStack + `")`
-	fl.StringVar(&pf.ProjectDir, "project-dir", ".", "folder holding Pulumi.yaml and the stack configs")
-	fl.StringVar(&pf.StackConfig, "stack-config", "", "stack config file to use instead of <stackConfigDir>/Pulumi.<stack>.yaml")
-	fl.StringArrayVar(&pf.Set, "set", nil, "override one config value for this run, KEY=VALUE (repeatable); KEY may carry a path: secret-store:secrets[0].expires=2030-01-01")
-	fl.StringVar(&pf.Out, "out", "", "also write the plan as `pulumi preview --json` output (same steps included) to this file")
-	fl.StringVar(&pf.State, "state", "", "plan against this stack export (pulumi stack export, version 3): same, update, replace and delete steps")
-	fl.StringVar(&pf.StateOut, "state-out", "", "also write the stack export a simulated `pulumi up` of this plan would leave, for --state")
+	fl.StringVar(&pf.ProjectDir, "project-dir", ".", "`DIR` holding Pulumi.yaml and the stack configs")
+	fl.StringVar(&pf.StackConfig, "stack-config", "", "stack config `FILE` to use instead of <stackConfigDir>/Pulumi.<stack>.yaml")
+	fl.StringArrayVar(&pf.Set, "set", nil, "override one config value for this run (repeatable); `KEY=VALUE`, KEY may carry a path: secret-store:secrets[0].expires=2030-01-01")
+	fl.StringVar(&pf.Out, "out", "", "also write the plan to `FILE` in the shape of pulumi preview --json (same steps included), for kvguard check")
+	fl.StringVar(&pf.State, "state", "", "plan against this stack `EXPORT` (pulumi stack export, version 3): same, update, replace and delete steps")
+	fl.StringVar(&pf.StateOut, "state-out", "", "also write to `FILE` the stack export a simulated pulumi up of this plan would leave, for --state")
 	return cmd
 }
 

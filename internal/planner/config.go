@@ -106,22 +106,20 @@ func LoadProject(dir string) (*Project, error) {
 		key := fullKey(p.Name, k)
 		// A declaration is either a bare default value or {type, description, default, secret}.
 		if node.Kind == yaml.MappingNode && hasAnyKey(&node, "type", "default", "description", "secret", "items") {
-			var decl struct {
-				Default *yaml.Node `yaml:"default"`
-				Secret  bool       `yaml:"secret"`
-			}
-			if err := node.Decode(&decl); err != nil {
-				return nil, &InputError{File: path, Path: "config." + k, Expected: "a config declaration", Err: yamlError(err)}
-			}
-			if decl.Secret {
-				p.SecretKeys[key] = true
-			}
-			if decl.Default != nil {
-				v, _, err := configValue(decl.Default)
-				if err != nil {
-					return nil, &InputError{File: path, Path: "config." + k + ".default", Expected: "a config value", Err: err}
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				name, val := node.Content[i].Value, node.Content[i+1]
+				switch name {
+				case "secret":
+					if val.Value == "true" {
+						p.SecretKeys[key] = true
+					}
+				case "default":
+					v, _, err := configValue(val)
+					if err != nil {
+						return nil, &InputError{File: path, Path: "config." + k + ".default", Expected: "a config value", Err: err}
+					}
+					p.Defaults[key] = v
 				}
-				p.Defaults[key] = v
 			}
 			continue
 		}

@@ -14,15 +14,15 @@ import (
 // deliberately small; it covers what the secret-store program creates. A change of any other
 // input is an update.
 var ReplaceOnChange = map[string][]string{
-	"azure-native:keyvault:Vault":                           {"vaultName", "resourceGroupName", "location"},
-	"azure-native:keyvault:Secret":                          {"secretName", "vaultName", "resourceGroupName"},
-	"azure-native:keyvault:Key":                             {"keyName", "vaultName", "resourceGroupName"},
-	"azure-native:authorization:RoleAssignment":             {"scope", "roleDefinitionId", "principalId", "roleAssignmentName"},
-	"azure-native:insights:DiagnosticSetting":               {"name", "resourceUri"},
-	"azure-native:operationalinsights:Workspace":            {"workspaceName", "resourceGroupName"},
-	"azure-native:managedidentity:UserAssignedIdentity":     {"resourceName", "resourceGroupName"},
-	"azure-native:resources:ResourceGroup":                  {"resourceGroupName"},
-	"azure-native:authorization:ManagementLockAtResourceLevel": {"lockName", "resourceGroupName", "resourceName", "resourceType", "resourceProviderNamespace", "parentResourcePath"},
+	"azure-native:keyvault:Vault":                                   {"vaultName", "resourceGroupName", "location"},
+	"azure-native:keyvault:Secret":                                  {"secretName", "vaultName", "resourceGroupName"},
+	"azure-native:keyvault:Key":                                     {"keyName", "vaultName", "resourceGroupName"},
+	"azure-native:authorization:RoleAssignment":                     {"scope", "roleDefinitionId", "principalId", "roleAssignmentName"},
+	"azure-native:insights:DiagnosticSetting":                       {"name", "resourceUri"},
+	"azure-native:operationalinsights:Workspace":                    {"workspaceName", "resourceGroupName"},
+	"azure-native:managedidentity:UserAssignedIdentity":             {"resourceName", "resourceGroupName"},
+	"azure-native:resources:ResourceGroup":                          {"resourceGroupName"},
+	"azure-native:authorization:ManagementLockAtResourceLevel":      {"lockName", "resourceGroupName", "resourceName", "resourceType", "resourceProviderNamespace", "parentResourcePath"},
 	"azure-native:authorization:ManagementLockAtResourceGroupLevel": {"lockName", "resourceGroupName"},
 }
 

@@ -193,6 +193,7 @@ func runProgram(ctx context.Context, proj *Project, stack, dir string, cfg *Stac
 		}
 	}()
 	root, _ := filepath.Abs(dir)
+	mon.root = root
 	pctx, err := pulumi.NewContext(ctx, pulumi.RunInfo{
 		Project:          proj.Name,
 		Stack:            stack,
@@ -220,6 +221,8 @@ type monitor struct {
 	azure          pulumi.MockResourceMonitor
 	dryRun         bool
 	state          *State
+	// root is the project folder, absolute; source positions under it are project-relative.
+	root string
 
 	mu       sync.Mutex
 	steps    map[string]*Step
@@ -291,7 +294,7 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		Dependencies:         sortedUnique(req.GetDependencies()),
 		PropertyDependencies: propertyDeps(req.GetPropertyDependencies()),
 		Protect:              req.GetProtect(),
-		SourcePosition:       sourcePosition(req.GetSourcePosition()),
+		SourcePosition:       sourcePosition(m.root, req.GetSourcePosition()),
 	}
 	if st.Parent == "" && req.GetType() != stackType {
 		st.Parent = m.stackURNValue()
@@ -562,15 +565,23 @@ func propertyDeps(in map[string]*pulumirpc.RegisterResourceRequest_PropertyDepen
 	return out
 }
 
-// sourcePosition renders the SDK's source position as Pulumi stores it in state.
-func sourcePosition(p *pulumirpc.SourcePosition) string {
+// sourcePosition renders the SDK's source position as the Pulumi engine stores it in state:
+// "project:///infra/secretstore.go#42" for files under the project folder (so plans made on
+// two machines agree), the SDK's file URI otherwise.
+func sourcePosition(root string, p *pulumirpc.SourcePosition) string {
 	if p == nil || p.GetUri() == "" {
 		return ""
 	}
-	if p.GetLine() <= 0 {
-		return p.GetUri()
+	uri := p.GetUri()
+	if path, ok := strings.CutPrefix(uri, "file://"); ok && root != "" {
+		if rel, err := filepath.Rel(root, filepath.FromSlash(path)); err == nil && !strings.HasPrefix(rel, "..") {
+			uri = "project:///" + filepath.ToSlash(rel)
+		}
 	}
-	return fmt.Sprintf("%s#%d", p.GetUri(), p.GetLine())
+	if p.GetLine() <= 0 {
+		return uri
+	}
+	return fmt.Sprintf("%s#%d", uri, p.GetLine())
 }
 
 // previewOutputs is what a preview knows of a resource that does not exist yet: outputs named

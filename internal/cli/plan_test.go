@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvguard/kvguard/internal/engine"
+)
+
+// The plan tests run the real program with the repository's Pulumi.yaml, stacks/ and
+// examples/, at the date the stack configs were written for.
+const (
+	projectDir = "../.."
+	planNow    = "2026-12-03"
+	// planPlantedSecret is handed to the program as a secret value; no output may contain it.
+	planPlantedSecret = "PLANTED-cli-s3cr3t-77ab"
+)
+
+// planArgs prefixes the flags every plan test shares.
+func planArgs(args ...string) []string {
+	return append([]string{"plan", "--project-dir", projectDir, "--now", planNow}, args...)
+}
+
+// jsonReport decodes the --format json report.
+type jsonReport struct {
+	Stack   string          `json:"stack"`
+	Source  string          `json:"source"`
+	Results []engine.Result `json:"results"`
+}
+
+func decodeReport(t *testing.T, out string) jsonReport {
+	t.Helper()
+	var r jsonReport
+	require.NoError(t, json.Unmarshal([]byte(out), &r), "report is not JSON: %s", out)
+	return r
+}
+
+// failing lists "ID level" for every failed result, sorted and deduplicated.
+func failing(r jsonReport) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, res := range r.Results {
+		k := res.PolicyID + " " + string(res.Level)
+		if res.Status == engine.StatusFail && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// findings is the comparable part of a report's non-passing results.
+func findings(r jsonReport) []string {
+	var out []string
+	for _, res := range r.Results {
+		if res.Status != engine.StatusPass {
+			out = append(out, strings.Join([]string{res.PolicyID, res.URN, string(res.Status), string(res.Level), res.Message, res.Path}, "|"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestPlanStacksAreCompliant(t *testing.T) {
+	for _, stack := range []string{"dev", "staging", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "", planArgs("--stack", stack, "--out", filepath.Join(t.TempDir(), "p.json"))...)
+			require.Equal(t, 0, code, "got exit %d, want 0; stderr: %s\n%s", code, stderr, stdout)
+			assert.Contains(t, stdout, `Plan for stack "`+stack+`"`)
+
+			// Every resource of the stack is listed, with its type and logical name.
+			jsonOut, stderr, code := runCLI(t, "", planArgs("--stack", stack, "--format", "json")...)
+			require.Equal(t, 0, code, "stderr: %s", stderr)
+			rep := decodeReport(t, jsonOut)
+			assert.Equal(t, "plan", rep.Source)
+			urns := map[string]bool{}
+			for _, res := range rep.Results {
+				urns[res.URN] = true
+				if res.Level == engine.LevelMandatory {
+					assert.NotEqual(t, engine.StatusFail, res.Status, "%s fails %s", res.URN, res.PolicyID)
+				}
+			}
+			require.NotEmpty(t, urns)
+			for urn := range urns {
+				name := urn[strings.LastIndex(urn, "::")+2:]
+				typ := urn[strings.LastIndex(urn[:strings.LastIndex(urn, "::")], "$")+1 : strings.LastIndex(urn, "::")]
+				assert.Contains(t, stdout, typ+"  "+name, "listing misses %s", urn)
+			}
+			for _, typ := range []string{"azure-native:keyvault:Vault", "azure-native:keyvault:Secret", "azure-native:authorization:RoleAssignment", "azure-native:insights:DiagnosticSetting", "azure-native:managedidentity:UserAssignedIdentity"} {
+				assert.Contains(t, stdout, typ, "stack %s lists no %s", stack, typ)
+			}
+		})
+	}
+}
+
+func TestPlanNonCompliantExamples(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "dev expiry", args: []string{"--stack", "dev", "--stack-config", projectDir + "/examples/noncompliant/Pulumi.dev.yaml"},
+			want: []string{"DIAG-004 advisory", "SEC-002 mandatory", "SEC-003 advisory"}},
+		{name: "prod expiry and retention", args: []string{"--stack", "prod", "--stack-config", projectDir + "/examples/noncompliant/Pulumi.prod.yaml"},
+			want: []string{"DIAG-004 advisory", "SEC-002 mandatory"}},
+		{name: "required tag by policy config", args: []string{"--stack", "dev", "--config", projectDir + "/examples/noncompliant/required-tags.json"},
+			want: []string{"GEN-001 mandatory"}},
+		{name: "far expiry by --set", args: []string{"--stack", "dev", "--set", "secret-store:secrets[0].expires=2099-12-31"},
+			want: []string{"SEC-002 mandatory"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "", planArgs(append(tc.args, "--format", "json")...)...)
+			require.Equal(t, 1, code, "got exit %d, want 1; stderr: %s", code, stderr)
+			assert.Equal(t, tc.want, failing(decodeReport(t, stdout)))
+			assert.Contains(t, stderr, "mandatory policy violation")
+
+			text, _, code := runCLI(t, "", planArgs(tc.args...)...)
+			require.Equal(t, 1, code)
+			for _, w := range tc.want {
+				assert.Contains(t, text, strings.Fields(w)[0], "text output does not name %s", w)
+			}
+		})
+	}
+}
+
+func TestPlanOutThenCheckGivesSameFindings(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{name: "compliant dev", args: []string{"--stack", "dev"}},
+		{name: "compliant prod", args: []string{"--stack", "prod"}},
+		{name: "non-compliant dev", args: []string{"--stack", "dev", "--stack-config", projectDir + "/examples/noncompliant/Pulumi.dev.yaml"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "p.json")
+			planOut, stderr, planCode := runCLI(t, "", planArgs(append(tc.args, "--format", "json", "--out", out)...)...)
+			require.NotEqual(t, 2, planCode, "stderr: %s", stderr)
+			stack := tc.args[1]
+			checkOut, stderr, checkCode := runCLI(t, "", "check", out, "--stack", stack, "--now", planNow, "--format", "json")
+			require.NotEqual(t, 2, checkCode, "stderr: %s", stderr)
+			assert.Equal(t, planCode, checkCode, "exit codes differ")
+			p, c := decodeReport(t, planOut), decodeReport(t, checkOut)
+			assert.Equal(t, "preview", c.Source)
+			assert.Equal(t, findings(p), findings(c))
+			assert.Equal(t, len(p.Results), len(c.Results), "got %d results from check, want %d as from plan", len(c.Results), len(p.Results))
+		})
+	}
+}
+
+func TestPlanAgainstState(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	_, stderr, code := runCLI(t, "", planArgs("--stack", "dev", "--state-out", state)...)
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+
+	tests := []struct {
+		name     string
+		set      []string
+		wantOps  map[string]int
+		wantFail []string
+	}{
+		{name: "same stack gives only same", wantOps: map[string]int{"same": -1}},
+		{name: "new vault name replaces the vault", set: []string{"--set", "secret-store:vaultName=kv-renamed-01"},
+			wantOps: map[string]int{"replace": -1, "same": -1}, wantFail: []string{"KV-007 advisory"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "p.json")
+			args := append([]string{"--stack", "dev", "--state", state, "--format", "json", "--out", out}, tc.set...)
+			stdout, stderr, code := runCLI(t, "", planArgs(args...)...)
+			require.Equal(t, 0, code, "stderr: %s", stderr)
+			var preview struct {
+				Steps []struct {
+					Op             string   `json:"op"`
+					URN            string   `json:"urn"`
+					ReplaceReasons []string `json:"replaceReasons"`
+				} `json:"steps"`
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(data, &preview))
+			ops := map[string]int{}
+			for _, s := range preview.Steps {
+				ops[s.Op]++
+				if strings.Contains(s.URN, "keyvault:Vault::") && len(tc.set) > 0 {
+					assert.Equal(t, "replace", s.Op)
+					assert.Equal(t, []string{"vaultName"}, s.ReplaceReasons)
+				}
+			}
+			for op := range ops {
+				_, ok := tc.wantOps[op]
+				assert.True(t, ok, "got op %q (%v), want only %v", op, ops, tc.wantOps)
+			}
+			rep := decodeReport(t, stdout)
+			got := failing(rep)
+			for _, w := range tc.wantFail {
+				assert.Contains(t, got, w)
+			}
+			if len(tc.wantFail) == 0 {
+				assert.NotContains(t, got, "KV-007 advisory", "KV-007 fires on an unchanged stack")
+			}
+		})
+	}
+}
+
+func TestPlanNeverPrintsSecrets(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"text", "json", "sarif", "junit", "github", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			out, state, report := filepath.Join(dir, format+".json"), filepath.Join(dir, format+".state"), filepath.Join(dir, format+".report")
+			stdout, stderr, code := runCLI(t, "", planArgs("--stack", "prod", "--format", format,
+				"--set", "secret-store:secret-db-connection="+planPlantedSecret, "--out", out, "--state-out", state)...)
+			require.Equal(t, 0, code, "stderr: %s", stderr)
+			_, _, code = runCLI(t, "", planArgs("--stack", "prod", "--format", format,
+				"--set", "secret-store:secret-db-connection="+planPlantedSecret, "--output", report)...)
+			require.Equal(t, 0, code)
+			texts := map[string]string{"stdout": stdout, "stderr": stderr}
+			for _, f := range []string{out, state, report} {
+				data, err := os.ReadFile(f)
+				require.NoError(t, err)
+				texts[filepath.Base(f)] = string(data)
+			}
+			for name, text := range texts {
+				assert.NotContains(t, text, planPlantedSecret, "%s leaks the planted secret", name)
+				assert.NotContains(t, text, "UGxhY2Vob2xkZXJDaXBoZXJ0ZXh0", "%s leaks a secure value of stacks/Pulumi.prod.yaml", name)
+			}
+		})
+	}
+	// A bad --set never echoes its value either.
+	_, stderr, code := runCLI(t, "", planArgs("--stack", "dev", "--set", "secret-store:secrets.x="+planPlantedSecret)...)
+	assert.Equal(t, 2, code)
+	assert.NotContains(t, stderr, planPlantedSecret)
+}
+
+func TestPlanBadInput(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+	}{
+		{name: "unknown stack", args: []string{"--stack", "qa"}, wantStderr: "Pulumi.qa.yaml"},
+		{name: "malformed set", args: []string{"--set", "no-equals-sign"}, wantStderr: "--set: no-equals-sign: expected KEY=VALUE"},
+		{name: "program rejects config", args: []string{"--set", "secret-store:sku=gold"}, wantStderr: `"secret-store:sku": must be standard or premium`},
+		{name: "bad state file", args: []string{"--state", "plan_test.go"}, wantStderr: "plan_test.go: expected a pulumi stack export"},
+		{name: "missing stack config", args: []string{"--stack-config", "nope.yaml"}, wantStderr: "nope.yaml"},
+		{name: "bad --now", args: []string{"--now", "tomorrow"}, wantStderr: "--now"},
+		{name: "extra argument", args: []string{"file.json"}, wantStderr: "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"plan", "--project-dir", projectDir}, tc.args...)
+			stdout, stderr, code := runCLI(t, "", args...)
+			assert.Equal(t, 2, code, "got exit %d, want 2; stderr: %s", code, stderr)
+			assert.Contains(t, stderr, tc.wantStderr)
+			assert.Empty(t, stdout)
+		})
+	}
+}

@@ -1,0 +1,407 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvguard/kvguard/infra"
+	"github.com/kvguard/kvguard/internal/model"
+)
+
+// The planner's tests run the real infra program with the repository's Pulumi.yaml and the
+// stack config in testdata/dev.yaml.
+const (
+	repoRoot     = "../.."
+	testConfig   = "testdata/dev.yaml"
+	vaultType    = "azure-native:keyvault:Vault"
+	secretType   = "azure-native:keyvault:Secret"
+	raType       = "azure-native:authorization:RoleAssignment"
+	diagType     = "azure-native:insights:DiagnosticSetting"
+	identityType = "azure-native:managedidentity:UserAssignedIdentity"
+	// planted is a secret value set with --set in the leak tests; it must never be printed.
+	planted = "PLANTED-s3cr3t-value-4f9d"
+)
+
+var testNow = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+
+func runPlan(t *testing.T, opts Options) *Plan {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = repoRoot
+	}
+	if opts.Stack == "" {
+		opts.Stack = "dev"
+	}
+	if opts.StackConfig == "" {
+		opts.StackConfig = testConfig
+	}
+	p, err := Run(context.Background(), opts)
+	require.NoError(t, err)
+	return p
+}
+
+func stepOf(t *testing.T, p *Plan, typ string) Step {
+	t.Helper()
+	for _, s := range p.Steps {
+		if s.Type == typ {
+			return s
+		}
+	}
+	require.Failf(t, "step missing", "no step of type %q", typ)
+	return Step{}
+}
+
+func resourceOf(t *testing.T, doc *model.Document, typ string) model.Resource {
+	t.Helper()
+	for _, r := range doc.Resources {
+		if r.Type == typ {
+			return r
+		}
+	}
+	require.Failf(t, "resource missing", "no resource of type %q", typ)
+	return model.Resource{}
+}
+
+func TestFirstPreviewMirrorsPulumi(t *testing.T) {
+	p := runPlan(t, Options{})
+	require.NotEmpty(t, p.Steps)
+	assert.Equal(t, "pulumi:pulumi:Stack", p.Steps[0].Type, "the stack comes first")
+	for _, s := range p.Steps {
+		assert.Equal(t, model.OpCreate, s.Op, "%s: got op %q, want create", s.URN, s.Op)
+		assert.Empty(t, s.ID, "%s: a resource not created yet has no id", s.URN)
+	}
+	doc, err := p.Document(testNow)
+	require.NoError(t, err)
+	assert.Equal(t, model.SourcePlan, doc.Source)
+	assert.Equal(t, "2026-12-03T00:00:00Z", doc.Now)
+	assert.Equal(t, "dev", doc.Stack)
+
+	tests := []struct {
+		name        string
+		typ         string
+		wantUnknown []string
+		wantSecret  []string
+		wantDepKey  string
+		wantDepType string
+	}{
+		{name: "diagnostic setting targets the vault by dependency", typ: diagType, wantUnknown: []string{"resourceUri"}, wantDepKey: "resourceUri", wantDepType: vaultType},
+		{name: "role assignment principal comes from the identity", typ: raType, wantUnknown: []string{"principalId", "scope"}, wantDepKey: "principalId", wantDepType: identityType},
+		{name: "secret value is secret, vault name unknown", typ: secretType, wantUnknown: []string{"vaultName"}, wantSecret: []string{"properties.value"}, wantDepKey: "vaultName", wantDepType: vaultType},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r model.Resource
+			for _, c := range doc.Resources {
+				if c.Type == tc.typ && len(c.PropertyDependencies[tc.wantDepKey]) > 0 {
+					r = c
+				}
+			}
+			require.NotEmpty(t, r.URN, "no %s with a %q dependency", tc.typ, tc.wantDepKey)
+			for _, u := range tc.wantUnknown {
+				assert.Contains(t, r.Unknown, u, "got unknown %v, want %q in it", r.Unknown, u)
+			}
+			for _, s := range tc.wantSecret {
+				assert.Contains(t, r.Secret, s, "got secret %v, want %q in it", r.Secret, s)
+			}
+			dep := resource.URN(r.PropertyDependencies[tc.wantDepKey][0])
+			assert.Equal(t, tc.wantDepType, dep.Type().String())
+		})
+	}
+	vault := resourceOf(t, doc, vaultType)
+	props, _ := vault.Properties["properties"].(map[string]any)
+	require.NotNil(t, props, "vault properties missing")
+	assert.Equal(t, "Disabled", props["publicNetworkAccess"])
+	assert.NotContains(t, props, "vaultUri", "vaultUri is assigned by Azure, unknown at preview")
+}
+
+func TestAppliedPlanKnowsAzureOutputs(t *testing.T) {
+	p := runPlan(t, Options{Applied: true})
+	vault := stepOf(t, p, vaultType)
+	assert.True(t, strings.HasPrefix(vault.ID, "/subscriptions/"), "got id %q, want an ARM id", vault.ID)
+	props := vault.Outputs["properties"].ObjectValue()
+	name := vault.Inputs["vaultName"].StringValue()
+	assert.Equal(t, "https://"+name+".vault.azure.net/", props["vaultUri"].StringValue())
+	doc, err := p.Document(testNow)
+	require.NoError(t, err)
+	for _, r := range doc.Resources {
+		assert.Empty(t, r.Unknown, "%s: got unknown %v, want none after apply", r.URN, r.Unknown)
+	}
+}
+
+// decodeStrict decodes data into v with unknown fields disallowed, as the shared samples must.
+func decodeStrict(t *testing.T, data []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v))
+}
+
+// previewDigest is pulumi's display.PreviewDigest with the SDK's ResourceV3 for states.
+type previewDigest struct {
+	Config map[string]string `json:"config"`
+	Steps  []struct {
+		Op             string                          `json:"op"`
+		URN            string                          `json:"urn"`
+		Provider       string                          `json:"provider"`
+		OldState       *apitype.ResourceV3             `json:"oldState"`
+		NewState       *apitype.ResourceV3             `json:"newState"`
+		DiffReasons    []string                        `json:"diffReasons"`
+		ReplaceReasons []string                        `json:"replaceReasons"`
+		DetailedDiff   map[string]apitype.PropertyDiff `json:"detailedDiff"`
+	} `json:"steps"`
+	Duration      int64          `json:"duration"`
+	ChangeSummary map[string]int `json:"changeSummary"`
+}
+
+func TestPreviewJSONHasPulumisShape(t *testing.T) {
+	p := runPlan(t, Options{})
+	data, err := p.PreviewJSON()
+	require.NoError(t, err)
+
+	sample, err := os.ReadFile("/work/shared/samples/preview-dev.json")
+	if err == nil {
+		var s previewDigest
+		decodeStrict(t, sample, &s) // the decoder itself matches the shared sample
+	}
+	var got previewDigest
+	decodeStrict(t, data, &got)
+	require.Len(t, got.Steps, len(p.Steps))
+	assert.Equal(t, len(p.Steps), got.ChangeSummary[model.OpCreate])
+	assert.Equal(t, "[secret]", got.Config["secret-store:secret-db-connection"])
+	for _, s := range got.Steps {
+		require.NotNil(t, s.NewState, "%s: create step without newState", s.URN)
+		assert.Empty(t, s.NewState.Outputs, "%s: a first preview has no outputs", s.URN)
+		if s.NewState.Custom {
+			assert.Contains(t, s.Provider, "pulumi:providers:azure-native::default_", "%s: provider reference", s.URN)
+			assert.True(t, strings.HasSuffix(s.Provider, "::"+model.UnknownSentinel), "%s: got provider %q, want an unknown provider id", s.URN, s.Provider)
+		}
+		if s.NewState.Type == secretType {
+			props := s.NewState.Inputs["properties"].(map[string]any)
+			assert.Equal(t, "[secret]", props["value"])
+			assert.Equal(t, model.UnknownSentinel, s.NewState.Inputs["vaultName"])
+		}
+	}
+	// Every key of a sample step appears in ours (shape, not values).
+	var raw struct {
+		Steps []map[string]any `json:"steps"`
+	}
+	require.NoError(t, json.Unmarshal(data, &raw))
+	for _, k := range []string{"op", "urn", "newState", "detailedDiff"} {
+		assert.Contains(t, raw.Steps[2], k)
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	applied := runPlan(t, Options{Applied: true})
+	export, err := applied.Export(testNow)
+	require.NoError(t, err)
+	var untyped apitype.UntypedDeployment
+	decodeStrict(t, export, &untyped)
+	require.Equal(t, 3, untyped.Version)
+	var dep apitype.DeploymentV3
+	decodeStrict(t, untyped.Deployment, &dep)
+	assert.Contains(t, string(export), model.SecretSigValue, "secrets are stored as signature objects")
+
+	state, err := ParseState("state.json", export)
+	require.NoError(t, err)
+
+	var vaultName string
+	for _, r := range state.Resources {
+		if r.Type == vaultType {
+			vaultName, _ = r.Inputs["vaultName"].(string)
+		}
+	}
+	require.NotEmpty(t, vaultName)
+
+	tests := []struct {
+		name string
+		set  []string
+		// want maps a resource type to the op its steps must have; types not listed must be same.
+		want        map[string]string
+		wantReplace map[string][]string
+	}{
+		{name: "unchanged stack gives only same", want: map[string]string{}},
+		{
+			name: "new vault name replaces the vault and what hangs on its id",
+			set:  []string{"secret-store:vaultName=kv-renamed-01"},
+			want: map[string]string{vaultType: model.OpReplace, secretType: model.OpReplace, diagType: model.OpReplace, raType: model.OpReplace},
+			wantReplace: map[string][]string{
+				vaultType: {"vaultName"}, secretType: {"vaultName"}, diagType: {"resourceUri"},
+			},
+		},
+		{
+			name: "extra tag updates in place",
+			set:  []string{`secret-store:tags={"cost-center":"42"}`},
+			want: map[string]string{
+				vaultType: model.OpUpdate, secretType: model.OpUpdate, identityType: model.OpUpdate,
+				"azure-native:resources:ResourceGroup": model.OpUpdate, "azure-native:operationalinsights:Workspace": model.OpUpdate,
+			},
+		},
+		{
+			name: "dropped application deletes its identity and grant",
+			set:  []string{"secret-store:applications=[]"},
+			want: map[string]string{identityType: model.OpDelete},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := runPlan(t, Options{State: state, Set: tc.set})
+			for _, s := range p.Steps {
+				want, ok := tc.want[s.Type]
+				if !ok {
+					want = model.OpSame
+				}
+				if s.Type == raType && tc.want[identityType] == model.OpDelete && strings.Contains(s.Name, "orders-api") {
+					want = model.OpDelete
+				}
+				assert.Equal(t, want, s.Op, "%s: got op %q, want %q (diff %v)", s.URN, s.Op, want, s.DiffKeys)
+				if keys, ok := tc.wantReplace[s.Type]; ok {
+					assert.Equal(t, keys, s.ReplaceKeys, "%s: replace reasons", s.URN)
+				}
+				if s.Custom && (s.Op == model.OpSame || s.Op == model.OpUpdate) {
+					assert.NotEmpty(t, s.ID, "%s: a resource in the state keeps its id", s.URN)
+				}
+			}
+			doc, err := p.Document(testNow)
+			require.NoError(t, err)
+			if tc.want[vaultType] == model.OpReplace {
+				v := resourceOf(t, doc, vaultType)
+				assert.Equal(t, []string{"vaultName"}, v.ReplaceReasons)
+				assert.Equal(t, vaultName, v.OldProperties["vaultName"], "old inputs kept for change policies")
+			}
+		})
+	}
+}
+
+func TestParseStateErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		data     string
+		wantPath string
+	}{
+		{name: "not JSON", data: "{", wantPath: ""},
+		{name: "wrong version", data: `{"version": 2, "deployment": {}}`, wantPath: "version"},
+		{name: "no deployment", data: `{"version": 3}`, wantPath: "deployment"},
+		{name: "bad urn", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""}, "resources": [{"urn": "nope", "custom": false, "type": "x"}]}}`, wantPath: "deployment.resources[0].urn"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseState("state.json", []byte(tc.data))
+			var ie *InputError
+			require.True(t, errors.As(err, &ie), "got %v, want *InputError", err)
+			assert.Equal(t, "state.json", ie.File)
+			assert.Equal(t, tc.wantPath, ie.Path)
+		})
+	}
+}
+
+func TestStateOfAnotherStackIsRejected(t *testing.T) {
+	applied := runPlan(t, Options{Applied: true})
+	export, err := applied.Export(testNow)
+	require.NoError(t, err)
+	state, err := ParseState("state.json", export)
+	require.NoError(t, err)
+	_, err = Run(context.Background(), Options{Dir: repoRoot, Stack: "prod", StackConfig: testConfig, State: state})
+	var ie *InputError
+	require.True(t, errors.As(err, &ie), "got %v, want *InputError", err)
+	assert.Contains(t, ie.Expected, `stack "prod"`)
+}
+
+func TestProgramConfigErrorsAreReturned(t *testing.T) {
+	_, err := Run(context.Background(), Options{Dir: repoRoot, Stack: "dev", StackConfig: testConfig,
+		Set: []string{"secret-store:secrets[0].expires=not-a-date"}})
+	var ce *infra.ConfigError
+	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
+	assert.True(t, ce.Has("secret-store:secrets[0].expires", "YYYY-MM-DD"), "got %v", ce.Problems)
+}
+
+func TestPlantedSecretNeverLeaves(t *testing.T) {
+	for _, applied := range []bool{false, true} {
+		t.Run(map[bool]string{false: "preview", true: "applied"}[applied], func(t *testing.T) {
+			p := runPlan(t, Options{Applied: applied, Set: []string{"secret-store:secret-db-connection=" + planted}})
+			var outputs [][]byte
+			preview, err := p.PreviewJSON()
+			require.NoError(t, err)
+			outputs = append(outputs, preview)
+			if applied {
+				export, err := p.Export(testNow)
+				require.NoError(t, err)
+				outputs = append(outputs, export)
+			}
+			doc, err := p.Document(testNow)
+			require.NoError(t, err)
+			docJSON, err := json.Marshal(doc)
+			require.NoError(t, err)
+			outputs = append(outputs, docJSON)
+			var text bytes.Buffer
+			require.NoError(t, p.WriteText(&text, nil))
+			outputs = append(outputs, text.Bytes())
+			for i, out := range outputs {
+				assert.NotContains(t, string(out), planted, "output %d leaks the planted secret", i)
+				assert.NotContains(t, string(out), "CIPHERTEXT-MARKER", "output %d leaks the secure value", i)
+			}
+			// The planted value did reach the program, as a secret.
+			sec := stepOf(t, p, secretType)
+			v := sec.Inputs["properties"].ObjectValue()["value"]
+			assert.True(t, isSecret(v), "got a non-secret secret value")
+		})
+	}
+}
+
+func TestDiffInputs(t *testing.T) {
+	secret := resource.MakeSecret(resource.NewProperty("whatever"))
+	sig := map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": "x"}
+	tests := []struct {
+		name        string
+		typ         string
+		old         map[string]any
+		inputs      resource.PropertyMap
+		wantDiff    []string
+		wantReplace []string
+	}{
+		{name: "equal", typ: vaultType, old: map[string]any{"vaultName": "a", "n": 1.0}, inputs: resource.PropertyMap{"vaultName": resource.NewProperty("a"), "n": resource.NewProperty(1.0)}},
+		{name: "replace key", typ: vaultType, old: map[string]any{"vaultName": "a"}, inputs: resource.PropertyMap{"vaultName": resource.NewProperty("b")}, wantDiff: []string{"vaultName"}, wantReplace: []string{"vaultName"}},
+		{name: "update key", typ: vaultType, old: map[string]any{"tags": map[string]any{"a": "1"}}, inputs: resource.PropertyMap{"tags": resource.NewProperty(resource.PropertyMap{"a": resource.NewProperty("2")})}, wantDiff: []string{"tags"}},
+		{name: "secrets compare equal", typ: secretType, old: map[string]any{"properties": map[string]any{"value": sig}}, inputs: resource.PropertyMap{"properties": resource.NewProperty(resource.PropertyMap{"value": secret})}},
+		{name: "unknown input counts as changed", typ: secretType, old: map[string]any{"vaultName": "kv"}, inputs: resource.PropertyMap{"vaultName": resource.MakeComputed(resource.NewProperty(""))}, wantDiff: []string{"vaultName"}, wantReplace: []string{"vaultName"}},
+		{name: "removed input", typ: raType, old: map[string]any{"description": "x"}, inputs: resource.PropertyMap{}, wantDiff: []string{"description"}},
+		{name: "type without table only updates", typ: "azure-native:other:Thing", old: map[string]any{"name": "a"}, inputs: resource.PropertyMap{"name": resource.NewProperty("b")}, wantDiff: []string{"name"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			diff, replace := diffInputs(tc.typ, tc.old, tc.inputs)
+			assert.Equal(t, tc.wantDiff, diff, "diff: got %v, want %v", diff, tc.wantDiff)
+			assert.Equal(t, tc.wantReplace, replace, "replace: got %v, want %v", replace, tc.wantReplace)
+		})
+	}
+}
+
+func TestSettingsListing(t *testing.T) {
+	p := runPlan(t, Options{})
+	var text bytes.Buffer
+	require.NoError(t, p.WriteText(&text, RoleNames{"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User"}))
+	out := text.String()
+	for _, s := range p.Steps {
+		assert.Contains(t, out, s.Name, "listing misses %s", s.URN)
+	}
+	for _, want := range []string{
+		"public network access: Disabled", "rbac authorization:    true", "expires:               2027-06-01T00:00:00Z",
+		"Key Vault Secrets User (4633458b", "scope:                 id of store-secret-db-connection (known after apply)",
+		"value:                 [secret]", "Changes: " + strings.TrimSpace(strings.Split(out, "Changes: ")[1][:2]),
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.True(t, slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Type == diagType }))
+}
