@@ -301,7 +301,7 @@ func TestComponentArgsErrors(t *testing.T) {
 		wantErr []string
 	}{
 		{name: "nil args", args: nil, wantErr: []string{"args: required"}},
-		{name: "missing fields", args: &infra.SecretStoreArgs{}, wantErr: []string{"args.Environment: required", "args.Owner: required", "args.Location: required", "args.TenantID: required", "args.SubscriptionID: required", "args.VaultName: required"}},
+		{name: "missing fields", args: &infra.SecretStoreArgs{}, wantErr: []string{"args.Environment: required", "args.Location: required", "args.TenantID: required", "args.SubscriptionID: required", "args.VaultName: required"}},
 		{name: "bad vault name", args: func() *infra.SecretStoreArgs { a := valid(); a.VaultName = "kv_bad"; return a }(), wantErr: []string{"args.VaultName: must contain only letters"}},
 		{name: "grant of unknown secret", args: func() *infra.SecretStoreArgs {
 			a := valid()

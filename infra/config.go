@@ -316,7 +316,7 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 			strings.Join(knownKeys, ", "), SecretValueKeyPrefix)
 	}
 
-	// environment and owner are required: every default below depends on the environment.
+	// environment is required: every default below depends on it.
 	env, ok := get(keyEnvironment)
 	switch {
 	case !ok || env == "":
@@ -335,7 +335,7 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	cfg.Owner = owner
 
 	cfg.Location = DefaultLocation
-	if v, ok := get(keyLocation); ok {
+	if v, ok := get(keyLocation); ok && v != "" {
 		if !locationRe.MatchString(v) {
 			p.add(fullKey(keyLocation), "must be an Azure region name in lowercase letters and digits (for example westeurope), got %q", v)
 		}

@@ -201,5 +201,3 @@ func names(m *azuremock.Monitor) []string {
 	}
 	return out
 }
-
-func resourceObj(pm resource.PropertyMap) resource.PropertyValue { return resource.NewObjectProperty(pm) }

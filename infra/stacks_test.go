@@ -72,12 +72,12 @@ func vaultProps(sku, public string, ipRules []any) map[string]any {
 
 func secretProps(name, vault string, expires float64) map[string]any {
 	return map[string]any{
-		"secretName":                       name,
-		"vaultName":                        vault,
-		"properties.contentType":           "text/plain",
-		"properties.attributes.expires":    expires,
-		"properties.attributes.enabled":    true,
-		"properties.value":                 testSecretValue(project + ":secret-" + name),
+		"secretName":                      name,
+		"vaultName":                       vault,
+		"properties.contentType":          "text/plain",
+		"properties.attributes.expires":   expires,
+		"properties.attributes.enabled":   true,
+		"properties.value":                testSecretValue(project + ":secret-" + name),
 		"properties.attributes.notBefore": nil,
 	}
 }

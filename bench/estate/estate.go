@@ -161,9 +161,9 @@ type res struct {
 	// oldInputs are the inputs before an update or replace.
 	oldInputs map[string]any
 	id        string
-	deps    []string
-	pdeps   map[string][]string
-	protect bool
+	deps      []string
+	pdeps     map[string][]string
+	protect   bool
 }
 
 // mode is how a vault unit shows up in the preview.
@@ -352,7 +352,6 @@ func diffKeys(a, b map[string]any) []string {
 	return keys
 }
 
-
 func tags(env, owner string) map[string]any {
 	t := map[string]any{"environment": env}
 	if owner != "" {
@@ -498,7 +497,7 @@ func (g *gen) vaultUnit(v int, rg, rgURN, wsURN, wsID string) {
 	if g.prod && !g.chance(0.05) {
 		lock := &res{typ: typeLock, name: "vault-" + unit + "-lock",
 			inputs: map[string]any{"lockName": "kv-no-delete", "level": "CanNotDelete",
-				"notes": "Production Key Vault: deleting it loses every secret until purge protection expires.",
+				"notes":             "Production Key Vault: deleting it loses every secret until purge protection expires.",
 				"resourceGroupName": rg, "resourceProviderNamespace": "Microsoft.KeyVault",
 				"parentResourcePath": "", "resourceType": "vaults"},
 			outputs: map[string]any{"name": "kv-no-delete", "type": "Microsoft.Authorization/locks"},
@@ -667,7 +666,7 @@ func (g *gen) vaultUnit(v int, rg, rgURN, wsURN, wsID string) {
 		case x < 0.04: // RBAC-005
 			inputs["roleAssignmentName"] = "ra-" + name
 		}
-		ra := &res{typ: typeRA, name: name, inputs: inputs,
+		ra := &res{typ: typeRA, name: name, inputs: inputs, pdeps: map[string][]string{},
 			outputs: map[string]any{"type": "Microsoft.Authorization/roleAssignments",
 				"principalId": principal, "scope": scope},
 		}

@@ -1,6 +1,8 @@
 // Command pulumi-analyzer-policy-kvguard is kvguard's Pulumi policy pack: an analyzer plugin
 // serving the same engine and policies as `kvguard check`. Pulumi starts it for
 // `--policy-pack <this binary>` or `--policy-pack <this directory>` (PulumiPolicy.yaml).
+// Installed as pulumi-language-kvguard it is also the `kvguard` runtime that starts the
+// directory pack in policy-pack/ (see docs/policy-pack.md).
 package main
 
 import (
@@ -20,7 +22,12 @@ var version = "0.1.0"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := analyzer.Run(ctx, policies.FS, version, os.Getenv, os.Stdout)
+	var err error
+	if analyzer.IsLanguageHost(os.Args[0], os.Getenv) {
+		err = analyzer.RunLanguageHost(ctx, version, os.Stdout)
+	} else {
+		err = analyzer.Run(ctx, policies.FS, version, os.Getenv, os.Stdout)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "kvguard policy pack: %v\n", err)

@@ -65,7 +65,9 @@ func Run(ctx context.Context, policies fs.FS, version string, getenv func(string
 	if v := getenv(EnvNow); v != "" {
 		now, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return fmt.Errorf("%s: expected an RFC3339 time such as 2026-12-03T00:00:00Z", EnvNow)
+			if now, err = time.Parse(time.DateOnly, v); err != nil {
+				return fmt.Errorf("%s: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", EnvNow)
+			}
 		}
 		opts.Now = func() time.Time { return now }
 	}

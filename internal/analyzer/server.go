@@ -38,7 +38,7 @@ const (
 	// EnvExceptions names the exceptions file (YAML or JSON, as for `kvguard check
 	// --exceptions`). A relative path is taken from the directory Pulumi runs in.
 	EnvExceptions = "KVGUARD_EXCEPTIONS"
-	// EnvNow pins the evaluation time (RFC3339), as `kvguard check --now` does.
+	// EnvNow pins the evaluation time (RFC3339 or YYYY-MM-DD), as `kvguard check --now` does.
 	EnvNow = "KVGUARD_NOW"
 )
 
