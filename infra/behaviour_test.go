@@ -339,3 +339,31 @@ func TestSecretExpiryIsFromConfigNotClock(t *testing.T) {
 		assert.Equal(t, want, prop(t, r, "properties.attributes.expires"), fmt.Sprintf("%s expires", r.Name))
 	}
 }
+
+// TestOrdering checks the explicit dependencies that replace output-derived names: children
+// that name the resource group or vault by a known string must still wait for it.
+func TestOrdering(t *testing.T) {
+	m, err := run(t, "prod", baseConfig("prod"), azuremock.Options{})
+	require.NoError(t, err)
+	tests := []struct {
+		name          string
+		typ, resource string
+		dependsOnTyp  string
+		dependsOnName string
+	}{
+		{name: "workspace after group", typ: tWS, resource: "store-logs", dependsOnTyp: tRG, dependsOnName: "store-rg"},
+		{name: "vault after group", typ: tVault, resource: "store-vault", dependsOnTyp: tRG, dependsOnName: "store-rg"},
+		{name: "identity after group", typ: tIdentity, resource: "store-id-orders", dependsOnTyp: tRG, dependsOnName: "store-rg"},
+		{name: "secret after vault", typ: tSecret, resource: "store-secret-db", dependsOnTyp: tVault, dependsOnName: "store-vault"},
+		{name: "lock after vault", typ: tLock, resource: "store-vault-lock", dependsOnTyp: tVault, dependsOnName: "store-vault"},
+		{name: "operator grant after vault", typ: tRA, resource: "store-ra-operators-" + opsGroup, dependsOnTyp: tVault, dependsOnName: "store-vault"},
+		{name: "diagnostic setting after vault", typ: tDiag, resource: "store-vault-diag", dependsOnTyp: tVault, dependsOnName: "store-vault"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := find(t, m, tc.typ, tc.resource)
+			dep := find(t, m, tc.dependsOnTyp, tc.dependsOnName)
+			assert.Contains(t, r.Dependencies, dep.URN, "%s dependencies: got %v", tc.resource, r.Dependencies)
+		})
+	}
+}

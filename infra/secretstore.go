@@ -155,6 +155,7 @@ func (a *SecretStoreArgs) Validate() error {
 		}
 	}
 	names := map[string]bool{}
+	exact := map[string]bool{}
 	for i, s := range a.Secrets {
 		if !secretNameRe.MatchString(s.Name) {
 			errs = append(errs, fmt.Errorf("args.Secrets[%d].Name: must be 1-127 letters, digits and hyphens, got %q", i, s.Name))
@@ -163,6 +164,7 @@ func (a *SecretStoreArgs) Validate() error {
 			errs = append(errs, fmt.Errorf("args.Secrets[%d].Name: duplicates %q", i, s.Name))
 		}
 		names[strings.ToLower(s.Name)] = true
+		exact[s.Name] = true
 		if s.Expires.IsZero() {
 			errs = append(errs, fmt.Errorf("args.Secrets[%d].Expires: required", i))
 		}
@@ -186,7 +188,7 @@ func (a *SecretStoreArgs) Validate() error {
 			continue
 		}
 		for j, s := range app.Secrets {
-			if !names[strings.ToLower(s)] {
+			if !exact[s] {
 				errs = append(errs, fmt.Errorf("args.Applications[%d].Secrets[%d]: grants unknown secret %q", i, j, s))
 			}
 		}
