@@ -62,32 +62,42 @@ unresolvable(s, path) if {
 
 # Settings grouped by (resource, destination, stream) and, for unresolvable parts, by the
 # other two: built once, so duplicates are found in linear time.
-senders[[t, d, k]] contains s.urn if {
+# The groups are comprehensions, not `x[key] contains urn` rules, which OPA builds in
+# superlinear time. The outer loop runs over the distinct keys and the inner comprehension,
+# filtered on the outer key, is indexed by OPA, so each grouping is one pass.
+sender_groups := {key: urns |
+	some key in {x | some [x, _] in sender_keys}
+	urns := {u | some [k2, u] in sender_keys; k2 == key}
+}
+
+destination_groups := {key: urns |
+	some key in {x | some [x, _] in destination_keys}
+	urns := {u | some [k2, u] in destination_keys; k2 == key}
+}
+
+target_groups := {key: urns |
+	some key in {x | some [x, _] in target_keys}
+	urns := {u | some [k2, u] in target_keys; k2 == key}
+}
+
+sender_keys := [[[t, d, k], s.urn] |
 	some s in lib.diagnostic_settings
 	t := lib.ref_key(s, "resourceUri")
 	some d in destinations(s)
 	some [k, _] in streams(s)
-}
+]
 
-by_destination[[d, k]] contains s.urn if {
+destination_keys := [[[d, k], s.urn] |
 	some s in lib.diagnostic_settings
 	some d in destinations(s)
 	some [k, _] in streams(s)
-}
+]
 
-by_target[[t, k]] contains s.urn if {
+target_keys := [[[t, k], s.urn] |
 	some s in lib.diagnostic_settings
 	t := lib.ref_key(s, "resourceUri")
 	some [k, _] in streams(s)
-}
-
-# A partial rule looked up with a bound key is re-evaluated for that key, which would make
-# the lookups below quadratic; referring to the whole rule once materialises it.
-sender_groups := senders
-
-destination_groups := by_destination
-
-target_groups := by_target
+]
 
 # urn_name is the resource name at the end of a URN.
 urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")

@@ -97,16 +97,20 @@ audited := {k |
 }
 
 # pending holds, per target key, settings that watch it but whose logs are not known yet.
-pending[k] contains [s, min(audit_unknown_paths(s))] if {
+# A comprehension, not a `pending[k] contains ...` rule, which OPA builds in superlinear time;
+# the outer loop runs over distinct keys and the inner comprehension is indexed on k, so the
+# grouping is linear.
+pending_by_key := {k: entries |
+	some k in {x | some [x, _] in pending_entries}
+	entries := {e | some [k2, e] in pending_entries; k2 == k}
+}
+
+pending_entries := [[k, [s, min(audit_unknown_paths(s))]] |
 	some s in lib.diagnostic_settings
 	may_send_audit(s)
 	has_destination(s)
 	some k in target_keys(s)
-}
-
-# A partial rule looked up with a bound key is re-evaluated for that key, which would make
-# the lookups below quadratic; referring to the whole rule once materialises it.
-pending_by_key := pending
+]
 
 # Settings that may send audit logs to a target nobody can name yet.
 unresolved contains s if {

@@ -30,12 +30,22 @@ removal_ops := {"delete", "delete-replaced"}
 
 # by_type groups the checked resources (custom, not being removed) by Pulumi type token, once
 # per evaluation, so a policy reads lib.by_type[lib.type_vault] without scanning every resource.
-by_type[t] contains r if {
+# Built with comprehensions rather than a `x[k] contains v` rule: OPA (v1.22) checks each
+# element a multi-value ref-head rule produces against every earlier one (hasCollisions in
+# topdown), which is quadratic in the number of elements. An inner comprehension filtered on
+# the outer key is indexed by OPA (comprehension indexing), so each group costs one pass.
+by_type := {t: rs |
+	some t in checked_types
+	rs := {r | some r in checked_resources; r.type == t}
+}
+
+checked_resources := [r |
 	some r in input.resources
 	r.custom
 	not removal_ops[r.op]
-	t := r.type
-}
+]
+
+checked_types := {r.type | some r in checked_resources}
 
 vaults := object.get(by_type, type_vault, set())
 

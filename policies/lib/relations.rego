@@ -17,12 +17,18 @@ role_catalogue := data.kvguard.roles
 
 # urns_by_id maps a normalised resource id (lib.scope) to the URNs carrying it. A set, not a
 # single value, so a resource listed twice (a replacement) never makes the object conflict.
-urns_by_id[k] contains r.urn if {
+# A comprehension over the distinct keys, not a `x[k] contains v` rule (superlinear in OPA);
+# the inner comprehension is indexed on k, so the grouping is one pass.
+urns_by_id := {k: us |
+	some k in {x | some [x, _] in id_urns}
+	us := {u | some [k2, u] in id_urns; k2 == k}
+}
+
+id_urns := [[scope(r.id), r.urn] |
 	some r in input.resources
 	is_string(r.id)
 	r.id != ""
-	k := scope(r.id)
-}
+]
 
 # dependency_urns is the set of URNs the property at path was computed from.
 dependency_urns(r, path) := {u | some u in object.get(r, ["propertyDependencies", path], [])}
@@ -67,11 +73,16 @@ identity_urns := {i.urn | some i in identities}
 
 # identities_by_principal maps a lower-case principal (object) id to the managed identities
 # that have it as their principalId output.
-identities_by_principal[lower(pid)] contains i.urn if {
+identities_by_principal := {p: us |
+	some p in {x | some [x, _] in principal_urns}
+	us := {u | some [p2, u] in principal_urns; p2 == p}
+}
+
+principal_urns := [[lower(pid), i.urn] |
 	some i in identities
 	pid := i.properties.principalId
 	is_string(pid)
-}
+]
 
 # principal_identities is the set of managed identities of this stack a role assignment's
 # principal resolves to, through the principalId value or its property dependency.
@@ -128,10 +139,15 @@ role_definition_guids(rd) := {g | is_string(rd.id); g := role_guid(rd.id)} | {g 
 star_role_guids := {g | some rd in role_definitions; has_star_action(rd); some g in role_definition_guids(rd)}
 
 # custom_role_urns_by_guid maps a custom role GUID to the role definitions of this stack.
-custom_role_urns_by_guid[g] contains rd.urn if {
+custom_role_urns_by_guid := {g: us |
+	some g in {x | some [x, _] in guid_urns}
+	us := {u | some [g2, u] in guid_urns; g2 == g}
+}
+
+guid_urns := [[g, rd.urn] |
 	some rd in role_definitions
 	some g in role_definition_guids(rd)
-}
+]
 
 role_definition_urns := {rd.urn | some rd in role_definitions}
 

@@ -62,22 +62,29 @@ all_parts := ["principal", "role", "scope"]
 
 # Assignments grouped by full key and, for unresolvable parts, by the other two: built once,
 # so finding duplicates stays linear in the number of assignments.
-by_key[k] contains r.urn if {
-	some r in lib.role_assignments
-	k := key(r, all_parts)
+# They are comprehensions, not `x[k] contains urn` rules, which OPA builds in superlinear time.
+# The outer loop runs over the distinct keys and the inner comprehension, filtered on the outer
+# key, is indexed by OPA, so each grouping is one pass (measured linear up to 40k entries).
+key_groups := {k: urns |
+	some k in {x | some [x, _] in full_keys}
+	urns := {u | some [k2, u] in full_keys; k2 == k}
 }
 
-by_partial[[missing, k]] contains r.urn if {
+partial_groups := {k: urns |
+	some k in {x | some [x, _] in partial_keys}
+	urns := {u | some [k2, u] in partial_keys; k2 == k}
+}
+
+full_keys := [[k, r.urn] |
+	some r in lib.role_assignments
+	k := key(r, all_parts)
+]
+
+partial_keys := [[[missing, k], r.urn] |
 	some r in lib.role_assignments
 	some missing in all_parts
 	k := key(r, [n | some n in all_parts; n != missing])
-}
-
-# A partial rule looked up with a bound key is re-evaluated for that key, which would make
-# the lookups below quadratic; referring to the whole rule once materialises it.
-key_groups := by_key
-
-partial_groups := by_partial
+]
 
 # Paths reported when a part is unknown and cannot be resolved.
 part_paths := {"principal": "principalId", "role": "roleDefinitionId", "scope": "scope"}
