@@ -45,6 +45,7 @@ const (
 	keySKU                 = "sku"
 	keyPublicNetworkAccess = "publicNetworkAccess"
 	keyAllowedIPRanges     = "allowedIpRanges"
+	keyNetworkDefault      = "networkDefaultAction"
 	keyLogRetentionDays    = "logRetentionDays"
 	keyTags                = "tags"
 	keyApplications        = "applications"
@@ -56,7 +57,7 @@ const (
 
 var knownKeys = []string{
 	keyEnvironment, keyOwner, keyLocation, keyResourceGroupName, keyWorkspaceID, keyVaultName,
-	keyVaultNamePrefix, keyCreateMode, keySKU, keyPublicNetworkAccess, keyAllowedIPRanges,
+	keyVaultNamePrefix, keyCreateMode, keySKU, keyPublicNetworkAccess, keyAllowedIPRanges, keyNetworkDefault,
 	keyLogRetentionDays, keyTags, keyApplications, keyOperatorGroupIDs, keySecrets, keyTenantID,
 	keySubscriptionID,
 }
@@ -100,6 +101,8 @@ type Config struct {
 	PublicNetworkAccess string
 	// AllowedIPRanges are public IPv4 addresses or CIDR ranges allowed through the firewall.
 	AllowedIPRanges []string
+	// NetworkDefaultAction is the firewall's default action, "Deny" unless set to "Allow".
+	NetworkDefaultAction string
 	// LogRetentionDays is the workspace retention.
 	LogRetentionDays int
 	// Tags are extra tags for every resource that takes tags.
@@ -427,6 +430,15 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 			// Enabled without an allow-list is accepted (the firewall still denies by default);
 			// whether that is acceptable is KV-004's call, not the config loader's.
 			cfg.PublicNetworkAccess = v
+		}
+	}
+	cfg.NetworkDefaultAction = "Deny"
+	if v, ok := get(keyNetworkDefault); ok && v != "" {
+		if v != "Deny" && v != "Allow" {
+			p.add(fullKey(keyNetworkDefault), "must be Deny or Allow, got %q", v)
+		} else {
+			// Allow is insecure but well formed: KV-004 judges it, as with publicNetworkAccess.
+			cfg.NetworkDefaultAction = v
 		}
 	}
 

@@ -64,6 +64,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "cidr with host bits", set: map[string]string{"secret-store:allowedIpRanges": `["203.0.113.7/24"]`}, wantKey: "secret-store:allowedIpRanges[0]", wantMsg: "no host bits"},
 		{name: "public access disabled with ranges", set: map[string]string{"secret-store:allowedIpRanges": `["203.0.113.0/24"]`, "secret-store:publicNetworkAccess": "Disabled"}, wantKey: "secret-store:publicNetworkAccess", wantMsg: "remove one"},
 		{name: "public access value", set: map[string]string{"secret-store:publicNetworkAccess": "Open"}, wantKey: "secret-store:publicNetworkAccess", wantMsg: "Disabled or Enabled"},
+		{name: "network default action value", set: map[string]string{"secret-store:networkDefaultAction": "Open"}, wantKey: "secret-store:networkDefaultAction", wantMsg: "Deny or Allow"},
 		{name: "retention too short", set: map[string]string{"secret-store:logRetentionDays": "7"}, wantKey: "secret-store:logRetentionDays", wantMsg: "between 30 and 730"},
 		{name: "retention not a number", set: map[string]string{"secret-store:logRetentionDays": "a year"}, wantKey: "secret-store:logRetentionDays", wantMsg: "integer"},
 		{name: "sku", set: map[string]string{"secret-store:sku": "basic"}, wantKey: "secret-store:sku", wantMsg: "standard or premium"},

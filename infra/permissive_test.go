@@ -29,6 +29,12 @@ func TestPolicyRelevantChoicesAccepted(t *testing.T) {
 			props: map[string]any{"properties.publicNetworkAccess": "Enabled", "properties.networkAcls.defaultAction": "Deny", "properties.networkAcls.ipRules": []any{}},
 		},
 		{
+			name: "firewall open by default",
+			set:  map[string]string{"secret-store:publicNetworkAccess": "Enabled", "secret-store:networkDefaultAction": "Allow"},
+			typ:  tVault, res: "store-vault",
+			props: map[string]any{"properties.publicNetworkAccess": "Enabled", "properties.networkAcls.defaultAction": "Allow"},
+		},
+		{
 			name: "expiry far away", set: map[string]string{"secret-store:secrets": `[{"name":"db","expires":"2099-12-31"},{"name":"api-key","expires":"2027-02-15"}]`},
 			typ: tSecret, res: "store-secret-db",
 			props: map[string]any{"properties.attributes.expires": farExpiry},

@@ -57,6 +57,9 @@ type SecretStoreArgs struct {
 	// PublicNetworkAccess is "Disabled" or "Enabled". Optional; defaults to "Enabled" when
 	// AllowedIPRanges is set and "Disabled" otherwise. networkAcls deny by default either way.
 	PublicNetworkAccess string
+	// NetworkDefaultAction is the firewall's default action, "Deny" or "Allow". Optional;
+	// defaults to "Deny".
+	NetworkDefaultAction string
 	// LogRetentionDays is the workspace retention. Optional; defaults to
 	// DefaultLogRetentionDays(Environment).
 	LogRetentionDays int
@@ -140,6 +143,9 @@ func (a *SecretStoreArgs) Validate() error {
 	}
 	if a.PublicNetworkAccess != "" && a.PublicNetworkAccess != "Disabled" && a.PublicNetworkAccess != "Enabled" {
 		errs = append(errs, fmt.Errorf("args.PublicNetworkAccess: must be Disabled or Enabled, got %q", a.PublicNetworkAccess))
+	}
+	if a.NetworkDefaultAction != "" && a.NetworkDefaultAction != "Deny" && a.NetworkDefaultAction != "Allow" {
+		errs = append(errs, fmt.Errorf("args.NetworkDefaultAction: must be Deny or Allow, got %q", a.NetworkDefaultAction))
 	}
 	if a.SKU != "" && a.SKU != "standard" && a.SKU != "premium" {
 		errs = append(errs, fmt.Errorf("args.SKU: must be standard or premium, got %q", a.SKU))
@@ -433,6 +439,10 @@ func (c *SecretStore) newVault(ctx *pulumi.Context, name string, args *SecretSto
 	if args.PublicNetworkAccess != "" {
 		public = args.PublicNetworkAccess
 	}
+	defaultAction := string(keyvault.NetworkRuleActionDeny)
+	if args.NetworkDefaultAction != "" {
+		defaultAction = args.NetworkDefaultAction
+	}
 	props := &keyvault.VaultPropertiesArgs{
 		TenantId:                     pulumi.String(args.TenantID),
 		Sku:                          &keyvault.SkuArgs{Family: pulumi.String(string(keyvault.SkuFamilyA)), Name: keyvault.SkuName(sku)},
@@ -445,7 +455,7 @@ func (c *SecretStore) newVault(ctx *pulumi.Context, name string, args *SecretSto
 		EnabledForDiskEncryption:     pulumi.Bool(false),
 		PublicNetworkAccess:          pulumi.String(public),
 		NetworkAcls: &keyvault.NetworkRuleSetArgs{
-			DefaultAction:       pulumi.String(string(keyvault.NetworkRuleActionDeny)),
+			DefaultAction:       pulumi.String(defaultAction),
 			Bypass:              pulumi.String(string(keyvault.NetworkRuleBypassOptionsNone)),
 			IpRules:             ipRules,
 			VirtualNetworkRules: keyvault.VirtualNetworkRuleArray{},
