@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -130,29 +129,5 @@ func RunLanguageHost(ctx context.Context, version string, portOut io.Writer) err
 func serveLanguageHost(ctx context.Context, lis net.Listener, h *langHost, portOut io.Writer) error {
 	gs := grpc.NewServer()
 	pulumirpc.RegisterLanguageRuntimeServer(gs, h)
-	addr, ok := lis.Addr().(*net.TCPAddr)
-	if !ok {
-		return fmt.Errorf("listener address %q is not TCP", lis.Addr())
-	}
-	if _, err := fmt.Fprintf(portOut, "%d\n", addr.Port); err != nil {
-		return fmt.Errorf("write port: %w", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- gs.Serve(lis) }()
-	select {
-	case err := <-done:
-		if err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			return fmt.Errorf("serve language runtime: %w", err)
-		}
-		return nil
-	case <-ctx.Done():
-		stopped := make(chan struct{})
-		go func() { gs.GracefulStop(); close(stopped) }()
-		select {
-		case <-stopped:
-		case <-time.After(5 * time.Second):
-			gs.Stop()
-		}
-		return nil
-	}
+	return serveGRPC(ctx, lis, gs, portOut, "language runtime")
 }

@@ -29,6 +29,12 @@ func Listen() (net.Listener, error) {
 func Serve(ctx context.Context, lis net.Listener, srv *Server, portOut io.Writer) error {
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(400 * 1024 * 1024))
 	pulumirpc.RegisterAnalyzerServer(gs, srv)
+	return serveGRPC(ctx, lis, gs, portOut, "analyzer")
+}
+
+// serveGRPC prints the port line, then serves gs on lis until ctx ends, stopping gracefully
+// (in-flight calls finish) for up to five seconds. what names the service in errors.
+func serveGRPC(ctx context.Context, lis net.Listener, gs *grpc.Server, portOut io.Writer, what string) error {
 	addr, ok := lis.Addr().(*net.TCPAddr)
 	if !ok {
 		return fmt.Errorf("listener address %q is not TCP", lis.Addr())
@@ -41,7 +47,7 @@ func Serve(ctx context.Context, lis net.Listener, srv *Server, portOut io.Writer
 	select {
 	case err := <-done:
 		if err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			return fmt.Errorf("serve analyzer: %w", err)
+			return fmt.Errorf("serve %s: %w", what, err)
 		}
 		return nil
 	case <-ctx.Done():

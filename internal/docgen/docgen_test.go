@@ -80,5 +80,26 @@ func TestCommittedReferenceIsCurrent(t *testing.T) {
 	path := filepath.Join("..", "..", DefaultPath)
 	got, err := os.ReadFile(path)
 	require.NoError(t, err, "read %q; run %s", DefaultPath, RegenerateCommand)
-	assert.Equal(t, string(want), string(got), "%s is stale; run %s", DefaultPath, RegenerateCommand)
+	if line, w, g, differ := firstDifference(string(want), string(got)); differ {
+		t.Errorf("%s is stale at line %d: got %q, want %q; run %s", DefaultPath, line, g, w, RegenerateCommand)
+	}
+}
+
+// firstDifference finds the first line where two texts differ, so a stale reference reports
+// one line instead of the whole file.
+func firstDifference(want, got string) (line int, w, g string, differ bool) {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		w, g = "", ""
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g || i >= len(wl) || i >= len(gl) {
+			return i + 1, w, g, true
+		}
+	}
+	return 0, "", "", false
 }

@@ -11,43 +11,15 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kvguard/kvguard/internal/source"
 )
 
 // InputError reports a project file, stack config file or --set override kvguard cannot use:
-// the file, the key or path inside it and what was expected. It never carries a config value,
-// because any value may be a secret. The CLI maps it to exit code 2.
-type InputError struct {
-	// File is the file as the user named it, or "--set" for an override.
-	File string
-	// Path is the key inside the file ("config.secret-store:vaultName"), empty for the whole file.
-	Path string
-	// Expected says what was needed at Path.
-	Expected string
-	// Err is the underlying cause, if any.
-	Err error
-}
-
-// Error renders "file: path: expected X: cause", leaving out empty parts.
-func (e *InputError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Path != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Path)
-	}
-	if e.Expected != "" {
-		b.WriteString(": expected ")
-		b.WriteString(e.Expected)
-	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the underlying cause.
-func (e *InputError) Unwrap() error { return e.Err }
+// the file ("--set" for an override), the key or path inside it and what was expected. It is
+// the sources' error type, so the CLI maps both to exit code 2 the same way, and like theirs
+// it never carries a config value, because any value may be a secret.
+type InputError = source.InputError
 
 // Project is what the planner needs from Pulumi.yaml.
 type Project struct {

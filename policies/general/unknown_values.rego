@@ -2,8 +2,10 @@
 # title: Values the policies need should be known before the update runs
 # description: |
 #   During a preview some inputs (ids, names and keys of resources not created yet) are unknown.
-#   Each policy reports the value it needs as unverifiable; this policy adds one summary per
-#   resource naming every unknown path, so a reviewer sees what the preview could not check.
+#   Each policy reports a value it needs but cannot read as unverifiable; this policy adds one
+#   summary per resource naming every such path, so a reviewer sees what the preview could not
+#   check. Unknown values no policy reads, and relations resolved through Pulumi's
+#   propertyDependencies, are not reported.
 #   The kvguard policy pack checks the same values again during `pulumi up`, when they are known.
 # related_resources:
 #   - https://www.pulumi.com/docs/iac/concepts/inputs-outputs/
@@ -37,11 +39,37 @@ package kvguard.general.unknown_values
 
 import data.kvguard.lib
 
+# The areas whose policies report unverifiable results. Named one by one rather than as
+# data.kvguard[_]: this package lives under data.kvguard too, and a rule may not depend on
+# itself.
+needed := [e |
+	some e in array.concat(
+		array.concat(
+			[w | some w in data.kvguard.vault[_].warn],
+			[w | some w in data.kvguard.secret[_].warn],
+		),
+		array.concat(
+			array.concat(
+				[w | some w in data.kvguard.rbac[_].warn],
+				[w | some w in data.kvguard.diag[_].warn],
+			),
+			[w | some w in data.kvguard.general.required_tags.warn],
+		),
+	)
+	is_string(e.unknown)
+]
+
+# Paths another policy needed but could not read, grouped by resource URN. An unknown value
+# no policy reads (a resource group name, say) is not a finding: the preview lost nothing.
+needed_paths := {u: paths |
+	some u in {e.urn | some e in needed}
+	paths := {p | some e in needed; e.urn == u; some p in split(e.unknown, ", ")}
+}
+
 warn contains lib.unverifiable_msg(r, concat(", ", paths), msg) if {
 	some type, _ in lib.kind_names
 	some r in lib.by_type[type]
-	paths := sort({p | some p in r.unknown})
-	count(paths) > 0
+	paths := sort(needed_paths[r.urn])
 	quoted := concat(", ", [sprintf("'%s'", [p]) | some p in paths])
-	msg := sprintf("%s has values unknown at preview (%s), which the kvguard policy pack checks again during `pulumi up`.", [lib.label(r), quoted])
+	msg := sprintf("%s has values the policies need unknown at preview (%s); the kvguard policy pack checks them again during `pulumi up`.", [lib.label(r), quoted])
 }

@@ -2,48 +2,67 @@ package kvguard.general.unknown_values_test
 
 import data.kvguard.general.unknown_values
 
-setting_urn := "urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::vault-audit"
+vault_urn := "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault"
 
-resource(urn, type, name, unknown) := {
-	"urn": urn,
-	"type": type,
-	"name": name,
+# vault builds a vault that passes every vault policy, with the given paths unknown (and
+# removed from properties, as the sources do).
+vault(unknown) := {
+	"urn": vault_urn,
+	"type": "azure-native:keyvault:Vault",
+	"name": "vault",
 	"op": "create",
 	"custom": true,
-	"properties": {"name": name},
+	"properties": {
+		"vaultName": "kv-store-dev",
+		"tags": {"environment": "dev", "owner": "platform-team"},
+		"properties": object.remove(
+			{
+				"tenantId": "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+				"enableRbacAuthorization": true,
+				"enableSoftDelete": true,
+				"softDeleteRetentionInDays": 90,
+				"enablePurgeProtection": true,
+				"publicNetworkAccess": "Disabled",
+				"networkAcls": {"defaultAction": "Deny", "bypass": "None"},
+			},
+			[trim_prefix(p, "properties.") | some p in unknown],
+		),
+	},
 	"unknown": unknown,
 	"secret": [],
 }
 
-doc(resources) := {"now": "2026-12-03T00:00:00Z", "profile": "dev", "resources": resources}
-
-diag(unknown) := resource(setting_urn, "azure-native:insights:DiagnosticSetting", "vault-audit", unknown)
+doc(resources) := {
+	"now": "2026-12-03T00:00:00Z",
+	"profile": "dev",
+	"config": {"GEN-001": {"requiredTags": ["environment", "owner"]}},
+	"resources": resources,
+}
 
 # GEN-002's failure case is a warn (unverifiable): it never blocks, so it has no deny rule.
-test_deny_unknown_paths_reported_sorted if {
-	got := unknown_values.warn with input as doc([diag(["workspaceId", "resourceUri"])])
+test_deny_needed_paths_reported_sorted if {
+	got := unknown_values.warn with input as doc([vault(["properties.tenantId", "properties.enablePurgeProtection"])])
 	got == {{
-		"urn": setting_urn,
-		"msg": "Diagnostic setting 'vault-audit' has values unknown at preview ('resourceUri', 'workspaceId'), which the kvguard policy pack checks again during `pulumi up`.",
-		"unknown": "resourceUri, workspaceId",
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' has values the policies need unknown at preview ('properties.enablePurgeProtection', 'properties.tenantId'); the kvguard policy pack checks them again during `pulumi up`.",
+		"unknown": "properties.enablePurgeProtection, properties.tenantId",
 	}}
 }
 
-test_unknown_single_path_is_unverifiable if {
-	got := unknown_values.warn with input as doc([diag(["workspaceId"])])
-	{w.unknown | some w in got} == {"workspaceId"}
+test_unknown_single_needed_path_is_unverifiable if {
+	got := unknown_values.warn with input as doc([vault(["properties.tenantId"])])
+	{w.unknown | some w in got} == {"properties.tenantId"}
 }
 
 test_allow_all_known if {
-	count(unknown_values.warn) == 0 with input as doc([diag([])])
+	count(unknown_values.warn) == 0 with input as doc([vault([])])
 }
 
-test_allow_unchecked_types_and_removals if {
-	rg := resource("urn:pulumi:dev::secret-store::azure-native:resources:ResourceGroup::rg", "azure-native:resources:ResourceGroup", "rg", ["id"])
-	gone := object.union(diag(["workspaceId"]), {"op": "delete"})
-	count(unknown_values.warn) == 0 with input as doc([rg, gone])
+test_allow_unknown_value_no_policy_reads if {
+	count(unknown_values.warn) == 0 with input as doc([vault(["resourceGroupName"])])
 }
 
-test_allow_null_unknown_list if {
-	count(unknown_values.warn) == 0 with input as doc([object.union(diag([]), {"unknown": null})])
+test_allow_vault_being_removed if {
+	gone := object.union(vault(["properties.tenantId"]), {"op": "delete"})
+	count(unknown_values.warn) == 0 with input as doc([gone])
 }
