@@ -38,9 +38,11 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err != nil {
 				return badInput(err)
 			}
+			// Code scanning drops a result without a file, and a stack export piped in has
+			// none: point at the project file, which every Pulumi repository has.
 			artifact := name
 			if name == "-" {
-				artifact = ""
+				artifact = "Pulumi.yaml"
 			}
 			return f.report(cmd, doc, artifact)
 		},

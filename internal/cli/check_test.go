@@ -214,3 +214,47 @@ func TestCheckFormatsAreWellFormed(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckArtifact covers where SARIF puts a result that has no source position: code
+// scanning drops a result without a file, so stdin falls back to Pulumi.yaml.
+func TestCheckArtifact(t *testing.T) {
+	export, err := os.ReadFile(fixture("export-plaintext-secret.json"))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		wantURI string
+	}{
+		{name: "file input points at the file", args: []string{fixture("export-plaintext-secret.json")}, wantURI: filepath.ToSlash(fixture("export-plaintext-secret.json"))},
+		{name: "stdin points at the project file", args: []string{"-"}, stdin: string(export), wantURI: "Pulumi.yaml"},
+		{name: "--artifact wins", args: []string{"-", "--artifact", "infra/secretstore.go"}, stdin: string(export), wantURI: "infra/secretstore.go"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"check", "--format", "sarif", "--now", "2026-12-03"}, tc.args...)
+			stdout, stderr, code := runCLI(t, tc.stdin, args...)
+			require.Equal(t, 1, code, "stderr: %s", stderr)
+			var log struct {
+				Runs []struct {
+					Results []struct {
+						Locations []struct {
+							PhysicalLocation struct {
+								ArtifactLocation struct {
+									URI string `json:"uri"`
+								} `json:"artifactLocation"`
+							} `json:"physicalLocation"`
+						} `json:"locations"`
+					} `json:"results"`
+				} `json:"runs"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(stdout), &log))
+			require.Len(t, log.Runs, 1)
+			require.NotEmpty(t, log.Runs[0].Results)
+			for _, r := range log.Runs[0].Results {
+				require.NotEmpty(t, r.Locations)
+				assert.Equal(t, tc.wantURI, r.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+			}
+		})
+	}
+}

@@ -77,7 +77,10 @@ func TestPlanStacksAreCompliant(t *testing.T) {
 			assert.Contains(t, stdout, `Plan for stack "`+stack+`"`)
 
 			// Every resource of the stack is listed, with its type and logical name.
-			jsonOut, stderr, code := runCLI(t, "", planArgs("--stack", stack, "--format", "json")...)
+			// With the policy files the pipelines in docs/pipelines.md pass, too.
+			jsonOut, stderr, code := runCLI(t, "", planArgs("--stack", stack, "--format", "json",
+				"--config", filepath.Join(projectDir, "policy-config."+stack+".json"),
+				"--exceptions", filepath.Join(projectDir, "policy-exceptions.yaml"))...)
 			require.Equal(t, 0, code, "stderr: %s", stderr)
 			rep := decodeReport(t, jsonOut)
 			assert.Equal(t, "plan", rep.Source)

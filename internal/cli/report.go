@@ -20,7 +20,8 @@ import (
 const defaultStack = "dev"
 
 // reportFlags are the flags of every command that evaluates a document and writes a report
-// (check, plan): --stack, --config, --exceptions, --now, --format, --output. A command uses it
+// (check, plan): --stack, --config, --exceptions, --now, --format, --output, --artifact. A
+// command uses it
 // in three steps, so that bad flags fail before any work and --output is written only when
 // everything succeeded:
 //
@@ -37,6 +38,7 @@ type reportFlags struct {
 	Now        string
 	Format     string
 	Output     string
+	Artifact   string
 
 	now time.Time // parsed Now; zero means the wall clock
 }
@@ -50,6 +52,7 @@ func (f *reportFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.Now, "now", "", "evaluation time, RFC3339 or YYYY-MM-DD (default: the current time)")
 	fl.StringVarP(&f.Format, "format", "f", output.FormatText, "output format: "+strings.Join(output.Formats(), ", "))
 	fl.StringVarP(&f.Output, "output", "o", "", "write the report to this file instead of stdout; written only when the check ran")
+	fl.StringVar(&f.Artifact, "artifact", "", "repository `FILE` that SARIF results and GitHub annotations point at when a resource has no source position (default: the checked file; Pulumi.yaml for stdin)")
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return output.Formats(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -138,9 +141,12 @@ func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document) (*engin
 }
 
 // write renders rep in --format and writes it to --output or the command's stdout. artifact
-// names the checked file for formats that attach findings to a file (empty for stdin). It
+// names the file formats attach findings without a source position to; --artifact wins. It
 // returns an ExitError with code 1 when rep has a mandatory failure.
 func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact string) error {
+	if f.Artifact != "" {
+		artifact = f.Artifact
+	}
 	o, err := output.Get(f.Format, output.WithVersion(cmd.Root().Version), output.WithArtifact(artifact))
 	if err != nil {
 		return badInput(fmt.Errorf("--format: %w", err))
