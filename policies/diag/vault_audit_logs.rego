@@ -6,7 +6,8 @@
 #   account or event hub. The setting is matched to the vault by its resourceUri (against the
 #   vault's id, case-insensitively) or, while that is unknown, by its property dependency.
 #   When no setting is found but one whose target or logs are unknown could be it, the result
-#   is unverifiable rather than a failure.
+#   is unverifiable rather than a failure. So it is for a vault that a `pulumi preview --json`
+#   without `--show-sames` only updates: that preview leaves unchanged settings out.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/logging
@@ -143,7 +144,18 @@ deny contains lib.fail(v, msg) if {
 	not is_audited(v)
 	not has_pending(v)
 	count(unresolved) == 0
+	not lib.relations_hidden(v)
 	msg := sprintf("%s has no diagnostic setting that sends audit logs to a workspace, storage account or event hub.", [lib.label(v)])
+}
+
+# A vault this preview updates may be watched by a setting the preview leaves out unchanged.
+warn contains lib.unverifiable_msg(v, lib.hidden_path, msg) if {
+	some v in lib.vaults
+	not is_audited(v)
+	not has_pending(v)
+	count(unresolved) == 0
+	lib.relations_hidden(v)
+	msg := sprintf("%s has no audit diagnostic setting in this preview; unchanged settings are listed only by `pulumi preview --json --show-sames` or a stack export.", [lib.label(v)])
 }
 
 warn contains lib.unverifiable_via(v, s, path) if {

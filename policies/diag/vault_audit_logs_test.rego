@@ -127,6 +127,23 @@ test_unknown_target_without_dependency_is_unverifiable if {
 	f.msg == "Key Vault 'vault' cannot be checked until the update runs: Diagnostic setting 's' has no known value at 'resourceUri'."
 }
 
+# A preview without --show-sames leaves unchanged resources out (input.partial): a vault the
+# change only updates may be watched by a setting that is not listed.
+test_unknown_partial_preview_updated_vault_is_unverifiable if {
+	inp := {"profile": "dev", "partial": true, "resources": [vault({"id": vault_id, "op": "update"})]}
+	count(vault_audit_logs.deny) == 0 with input as inp
+	vault_audit_logs.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' has no audit diagnostic setting in this preview; unchanged settings are listed only by `pulumi preview --json --show-sames` or a stack export.",
+		"unknown": "(unchanged resources the preview leaves out)",
+	}} with input as inp
+}
+
+test_deny_partial_preview_new_vault_without_setting if {
+	d := vault_audit_logs.deny with input as {"profile": "dev", "partial": true, "resources": [vault({})]}
+	count(d) == 1
+}
+
 test_unknown_logs_on_matching_setting_is_unverifiable if {
 	s := setting("s", {"resourceUri": vault_id, "workspaceId": workspace_id}, {"unknown": ["logs"]})
 	resources := [vault({"id": vault_id}), s]

@@ -66,3 +66,27 @@ test_allow_vault_being_removed if {
 	gone := object.union(vault(["properties.tenantId"]), {"op": "delete"})
 	count(unknown_values.warn) == 0 with input as doc([gone])
 }
+
+setting_urn := "urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::vault-audit"
+
+# A diagnostic setting whose target is unknown and untraceable: DIAG-001 reports the vault
+# unverifiable, but the unknown value is the setting's, so GEN-002 names it there.
+test_unknown_path_of_a_related_resource_is_reported_where_it_is if {
+	setting := {
+		"urn": setting_urn,
+		"type": "azure-native:insights:DiagnosticSetting",
+		"name": "vault-audit",
+		"op": "create",
+		"custom": true,
+		"properties": {
+			"name": "kv-audit",
+			"workspaceId": "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log",
+			"logs": [{"categoryGroup": "audit", "enabled": true}],
+		},
+		"unknown": ["resourceUri"],
+		"secret": [],
+		"propertyDependencies": {},
+	}
+	got := unknown_values.warn with input as doc([vault([]), setting])
+	{[w.urn, w.unknown] | some w in got} == {[setting_urn, "resourceUri"]}
+}

@@ -202,8 +202,30 @@ role_label(r) := sprintf("'%s'", [assigned_role(r).name]) if {
 
 # unverifiable_via is lib.unverifiable for a resource whose check depends on a value of
 # another resource that is unknown until the update runs; path is relative to other.
-unverifiable_via(r, other, path) := {
-	"urn": r.urn,
-	"msg": sprintf("%s cannot be checked until the update runs: %s has no known value at '%s'.", [label(r), label(other), path]),
-	"unknown": path,
+unverifiable_via(r, other, path) := unverifiable_on(
+	r, other, path,
+	sprintf("%s cannot be checked until the update runs: %s has no known value at '%s'.", [label(r), label(other), path]),
+)
+
+# unverifiable_on is unverifiable_msg for a path that belongs to another resource: "on" names
+# that resource, so GEN-002 reports the path where it is.
+unverifiable_on(r, other, path, msg) := {"urn": r.urn, "msg": msg, "unknown": path, "on": other.urn}
+
+# --- previews that leave resources out ----------------------------------------------------
+
+# fresh_ops create a resource with a new id: anything that refers to it changes with it, so
+# it is in the same preview.
+fresh_ops := {"create", "replace", "create-replacement"}
+
+# relations_hidden holds for a resource whose related resources may be missing from the
+# document: `pulumi preview --json` lists unchanged resources only with --show-sames (the
+# source sets input.partial), and a resource this change does not create may be watched,
+# locked or granted by one of them.
+relations_hidden(r) if {
+	input.partial == true
+	not fresh_ops[r.op]
 }
+
+# hidden_path is the unknown path of a result that waits for resources a partial preview
+# leaves out.
+hidden_path := "(unchanged resources the preview leaves out)"

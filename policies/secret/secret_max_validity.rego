@@ -57,7 +57,7 @@ date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"])
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring
 	e > milliseconds_floor
-	msg := sprintf("%s has the expiry %v, which looks like milliseconds rather than seconds since the epoch.", [lib.label(r), e])
+	msg := sprintf("%s has the expiry %s, which looks like milliseconds rather than seconds since the epoch.", [lib.label(r), format_int(e, 10)])
 }
 
 deny contains lib.fail(r, msg) if {

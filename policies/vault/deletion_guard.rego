@@ -6,7 +6,8 @@
 #   In production every vault must also be guarded against accidental deletion, by Pulumi's
 #   `protect` option or by a `CanNotDelete` management lock on the vault. A lock counts when its
 #   `resourceName` is the vault's name or when it takes a value from the vault
-#   (`propertyDependencies`).
+#   (`propertyDependencies`). A `pulumi preview --json` without `--show-sames` leaves unchanged
+#   locks out, so there an unprotected vault that the change only updates is unverifiable.
 # related_resources:
 #   - https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources
 #   - https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
@@ -64,10 +65,22 @@ deny contains lib.fail(r, msg) if {
 	not r.protect
 	not locked(r)
 	not lock_pending(r)
+	not lib.relations_hidden(r)
 	msg := sprintf("%s is neither protected nor covered by a CanNotDelete lock.", [lib.label(r)])
 }
 
-warn contains lib.unverifiable_msg(r, "level", msg) if {
+# A vault this preview updates may be covered by a lock the preview leaves out unchanged.
+warn contains lib.unverifiable_msg(r, lib.hidden_path, msg) if {
+	lib.is_prod
+	some r in lib.vaults
+	not r.protect
+	not locked(r)
+	not lock_pending(r)
+	lib.relations_hidden(r)
+	msg := sprintf("%s is not protected and this preview shows no CanNotDelete lock on it; unchanged locks are listed only by `pulumi preview --json --show-sames` or a stack export.", [lib.label(r)])
+}
+
+warn contains lib.unverifiable_on(r, l, "level", msg) if {
 	lib.is_prod
 	some r in lib.vaults
 	not r.protect
@@ -77,32 +90,46 @@ warn contains lib.unverifiable_msg(r, "level", msg) if {
 }
 
 locked(v) if {
-	some l in lib.locks
-	targets(l, v)
+	some l in vault_locks(v)
 	level := l.properties.level
 	is_string(level)
 	lower(level) == "cannotdelete"
 }
 
 pending_locks(v) := {l |
-	some l in lib.locks
-	targets(l, v)
+	some l in vault_locks(v)
 	lib.is_unknown(l, "level")
 }
 
 lock_pending(v) if count(pending_locks(v)) > 0
 
-targets(l, v) if {
+# vault_locks are the locks that target a vault: by the vault name they name (with the Key
+# Vault provider namespace) or through a property dependency on the vault. Looked up in an
+# index built once, not by testing every lock against every vault, which is quadratic.
+vault_locks(v) := {l |
+	some k in vault_lock_keys(v)
+	some l in object.get(locks_by_key, k, set())
+}
+
+vault_lock_keys(v) := {concat("", ["urn:", v.urn])} | {concat("", ["name:", lower(name)]) |
+	name := v.properties.vaultName
+	is_string(name)
+}
+
+lock_keys(l) := {concat("", ["urn:", u]) | some deps in l.propertyDependencies; some u in deps} | {concat("", ["name:", lower(name)]) |
 	name := l.properties.resourceName
 	is_string(name)
-	lower(name) == lower(v.properties.vaultName)
 	keyvault_namespace(l)
 }
 
-targets(l, v) if {
-	some deps in l.propertyDependencies
-	v.urn in deps
+# A comprehension over the distinct keys, not a `x[k] contains l` rule (superlinear in OPA);
+# the inner comprehension is indexed on k, so the grouping is one pass.
+locks_by_key := {k: ls |
+	some k in {x | some [x, _] in lock_entries}
+	ls := {l | some [k2, l] in lock_entries; k2 == k}
 }
+
+lock_entries := [[k, l] | some l in lib.locks; some k in lock_keys(l)]
 
 # A lock on a same-named resource of another provider does not protect the vault.
 keyvault_namespace(l) if {

@@ -105,5 +105,31 @@ test_unknown_lock_level_is_unverifiable if {
 		"urn": vault_urn,
 		"msg": "Key Vault 'vault' is covered by Management lock 'vault-lock', whose 'level' has no known value until the update runs.",
 		"unknown": "level",
+		"on": lock_urn,
 	}} with input as inp
+}
+
+# A preview without --show-sames leaves unchanged resources out (input.partial), so a lock on a
+# vault that the change only updates may be there unseen.
+partial_doc(resources) := object.union(doc("prod", resources), {"partial": true})
+
+test_unknown_partial_preview_updated_vault_is_unverifiable if {
+	inp := partial_doc([vault("update", false)])
+	count(deletion_guard.deny) == 0 with input as inp
+	deletion_guard.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' is not protected and this preview shows no CanNotDelete lock on it; unchanged locks are listed only by `pulumi preview --json --show-sames` or a stack export.",
+		"unknown": "(unchanged resources the preview leaves out)",
+	}} with input as inp
+}
+
+test_deny_partial_preview_new_vault_without_lock if {
+	got := deletion_guard.deny with input as partial_doc([vault("create", false)])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+test_allow_partial_preview_protected_vault if {
+	inp := partial_doc([vault("update", true)])
+	count(deletion_guard.deny) == 0 with input as inp
+	count(deletion_guard.warn) == 0 with input as inp
 }
