@@ -529,7 +529,7 @@ func TestRunServesOnLoopback(t *testing.T) {
 }
 
 func TestSecretsNeverInDiagnostics(t *testing.T) {
-	for _, name := range []string{"export-clean-dev.json", "export-plaintext-secret.json", "export-show-secrets.json"} {
+	for _, name := range []string{"export-clean-dev.json", "export-plaintext-secret.json", "export-show-secrets.json", "export-noncompliant-prod.json"} {
 		t.Run(name, func(t *testing.T) {
 			c, _ := startServer(t, Options{})
 			rs := loadExport(t, fixture(name))
@@ -569,7 +569,7 @@ func TestRedact(t *testing.T) {
 // engine.Evaluate) and through the analyzer (Analyze per resource, then AnalyzeStack), and
 // requires the same mandatory findings, so the two can never disagree.
 func TestSharedFixturesAgreeWithCheck(t *testing.T) {
-	for _, name := range []string{"export-clean-dev.json", "export-plaintext-secret.json", "export-show-secrets.json"} {
+	for _, name := range []string{"export-clean-dev.json", "export-plaintext-secret.json", "export-show-secrets.json", "export-noncompliant-prod.json"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(fixture(name))
 			require.NoError(t, err)

@@ -43,6 +43,8 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "clean export from stdin", args: []string{"check", "-"}, stdin: string(cleanExport), wantCode: 0},
 		{name: "preview with text around the JSON", args: []string{"check", fixture("preview-with-text.txt")}, wantCode: 0},
 		{name: "plaintext secret value", args: []string{"check", fixture("export-plaintext-secret.json")}, wantCode: 1, wantStderr: "mandatory policy violation"},
+		{name: "noncompliant prod export", args: []string{"check", fixture("export-noncompliant-prod.json")}, wantCode: 1, wantStderr: `mandatory policy violations in stack "prod"`},
+		{name: "noncompliant prod preview", args: []string{"check", fixture("preview-noncompliant-prod.json")}, wantCode: 1, wantStderr: `mandatory policy violations in stack "prod"`},
 		{name: "truncated preview", args: []string{"check", fixture("preview-truncated.json")}, wantCode: 2, wantStderr: "preview-truncated.json"},
 		{name: "not JSON", args: []string{"check", fixture("not-json.txt")}, wantCode: 2, wantStderr: "not-json.txt"},
 		{name: "two objects", args: []string{"check", fixture("two-objects.txt")}, wantCode: 2, wantStderr: "two-objects.txt"},

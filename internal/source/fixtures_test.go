@@ -16,18 +16,20 @@ import (
 // fixtureKind says what each shared fixture is. A new file in the folder must be listed here,
 // so nobody adds a "Pulumi" fixture that skips the shape check.
 var fixtureKind = map[string]string{
-	"preview-clean-dev.json":       "preview",
-	"preview-with-text.txt":        "preview",
-	"preview-unknown-object.json":  "preview",
-	"preview-unknown-tenant.json":  "preview",
-	"preview-replace-vault.json":   "preview",
-	"preview-delete-secret.json":   "preview",
-	"export-clean-dev.json":        "export",
-	"export-plaintext-secret.json": "export",
-	"export-show-secrets.json":     "export",
-	"preview-truncated.json":       "invalid",
-	"not-json.txt":                 "invalid",
-	"two-objects.txt":              "invalid",
+	"preview-clean-dev.json":         "preview",
+	"preview-with-text.txt":          "preview",
+	"preview-unknown-object.json":    "preview",
+	"preview-unknown-tenant.json":    "preview",
+	"preview-replace-vault.json":     "preview",
+	"preview-delete-secret.json":     "preview",
+	"preview-noncompliant-prod.json": "preview",
+	"export-clean-dev.json":          "export",
+	"export-plaintext-secret.json":   "export",
+	"export-show-secrets.json":       "export",
+	"export-noncompliant-prod.json":  "export",
+	"preview-truncated.json":         "invalid",
+	"not-json.txt":                   "invalid",
+	"two-objects.txt":                "invalid",
 }
 
 // strictDecode decodes data into v refusing fields v's type does not have.
@@ -114,11 +116,12 @@ func splitObjects(t *testing.T, data []byte) [][]byte {
 }
 
 func TestPlantedSecretNeverLeaves(t *testing.T) {
-	for _, name := range []string{"export-show-secrets.json", "export-plaintext-secret.json"} {
+	for _, name := range []string{"export-show-secrets.json", "export-plaintext-secret.json", "export-noncompliant-prod.json"} {
 		require.Contains(t, string(readFixture(t, name)), planted, "precondition: %s holds the planted value", name)
 	}
 	show := string(readFixture(t, "export-show-secrets.json"))
 	plain := string(readFixture(t, "export-plaintext-secret.json"))
+	noncompliant := string(readFixture(t, "export-noncompliant-prod.json"))
 	q := `"` + planted + `"`
 	tests := []struct {
 		name    string
@@ -127,6 +130,7 @@ func TestPlantedSecretNeverLeaves(t *testing.T) {
 	}{
 		{name: "show-secrets export", data: show},
 		{name: "plaintext export", data: plain},
+		{name: "noncompliant prod export: plaintext and show-secrets values", data: noncompliant},
 		{name: "plaintext preview", data: `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "newState": {"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "type": "azure-native:keyvault:Secret", "inputs": {"properties": {"value": ` + q + `}}, "outputs": {"properties": {"value": ` + q + `}}}, "detailedDiff": null}]}`},
 		{name: "truncated show-secrets export", data: show[:strings.Index(show, planted)+len(planted)], wantErr: true},
 		{name: "secret where a URN belongs", data: `{"version": 3, "deployment": {"resources": [{"urn": ` + q + `, "type": "t"}]}}`, wantErr: true},
