@@ -135,6 +135,27 @@ func TestPlanNonCompliantExamples(t *testing.T) {
 	}
 }
 
+// TestPlanExceptionExample runs the README's exception example: the same open firewall fails
+// KV-004 without the file and is excepted with it, so the documented URN pattern matches the
+// program's real (parented) URNs.
+func TestPlanExceptionExample(t *testing.T) {
+	open := []string{"--stack", "dev", "--format", "json",
+		"--set", "secret-store:publicNetworkAccess=Enabled", "--set", "secret-store:networkDefaultAction=Allow"}
+	status := func(args ...string) []string {
+		stdout, stderr, code := runCLI(t, "", planArgs(append(open, args...)...)...)
+		require.Equal(t, 0, code, "KV-004 is advisory in dev; stderr: %s", stderr)
+		var got []string
+		for _, res := range decodeReport(t, stdout).Results {
+			if res.PolicyID == "KV-004" {
+				got = append(got, string(res.Status))
+			}
+		}
+		return got
+	}
+	assert.Equal(t, []string{string(engine.StatusFail)}, status(), "without the exception")
+	assert.Equal(t, []string{string(engine.StatusExcepted)}, status("--exceptions", filepath.Join(projectDir, "examples", "exceptions", "dev-public-vault.yaml")), "with the exception")
+}
+
 func TestPlanOutThenCheckGivesSameFindings(t *testing.T) {
 	tests := []struct {
 		name string

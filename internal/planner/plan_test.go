@@ -398,7 +398,7 @@ func TestSettingsListing(t *testing.T) {
 	}
 	for _, want := range []string{
 		"public network access: Disabled", "rbac authorization:    true", "expires:               2027-06-01T00:00:00Z",
-		"Key Vault Secrets User (4633458b", "scope:                 id of store-secret-db-connection (known after apply)",
+		"Key Vault Secrets User (4633458b", "scope:                 from store-secret-db-connection (known after apply)",
 		"value:                 [secret]", "Changes: " + strings.TrimSpace(strings.Split(out, "Changes: ")[1][:2]),
 	} {
 		assert.Contains(t, out, want)

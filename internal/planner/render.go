@@ -57,7 +57,8 @@ func (s *Step) Settings(roles RoleNames, names map[string]string) []Setting {
 						ns = append(ns, resource.URN(d).Name())
 					}
 				}
-				v = "id of " + strings.Join(ns, ", ") + " " + unknownText
+				// "from", not "id of": the value may be any output (a principalId, a name).
+				v = "from " + strings.Join(ns, ", ") + " " + unknownText
 			}
 		}
 		out = append(out, Setting{name, v})
