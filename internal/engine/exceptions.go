@@ -191,7 +191,9 @@ func yamlErrorLine(err error) string {
 func nodeTree(file string, n *yaml.Node, path string) (any, error) {
 	switch n.Kind {
 	case yaml.AliasNode:
-		return nodeTree(file, n.Alias, path)
+		// Expanding aliases by hand would follow a self-referencing anchor forever or blow a
+		// small file up exponentially ("billion laughs"); an exceptions list has no need of them.
+		return nil, &ConfigError{File: file, Path: fmt.Sprintf("%s (line %d)", path, n.Line), Expected: "a plain value, not a YAML alias (*" + n.Value + ")"}
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {

@@ -67,6 +67,8 @@ func TestParseExceptionsErrors(t *testing.T) {
 		{"urn not a string", "exceptions:\n  - {policy: TST-001, urns: [[a]], reason: r, expires: 2027-01-01}\n", "exceptions[0].urns[0]", "a URN pattern"},
 		{"unknown field", "exceptions:\n  - {policy: TST-001, urns: [a], reason: r, expires: 2027-01-01, until: x}\n", "exceptions[0].until", "one of policy"},
 		{"missing policy", "exceptions:\n  - {urns: [a], reason: r, expires: 2027-01-01}\n", "exceptions[0].policy", "a policy id"},
+		{"self-referencing alias", "exceptions: &a\n  - {policy: TST-001, urns: [a], reason: *a, expires: 2027-01-01}\n", "exceptions[0].reason (line 2)", "not a YAML alias"},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nexceptions: []\n", "b[0] (line 2)", "not a YAML alias"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -277,7 +277,9 @@ func secureValue(n *yaml.Node) (string, bool) {
 func plainValue(n *yaml.Node) (any, bool, error) {
 	switch n.Kind {
 	case yaml.AliasNode:
-		return plainValue(n.Alias)
+		// Following aliases by hand loops on a self-referencing anchor and multiplies a small
+		// file exponentially; Pulumi's own config never writes them.
+		return nil, false, fmt.Errorf("line %d: expected a plain value, not a YAML alias (*%s)", n.Line, n.Value)
 	case yaml.ScalarNode:
 		var v any
 		if err := n.Decode(&v); err != nil {

@@ -118,6 +118,7 @@ func TestLoadErrorsNameFileAndPath(t *testing.T) {
 		{name: "project not YAML", project: "name: [unclosed\n", wantFile: "Pulumi.yaml"},
 		{name: "stack not YAML", project: "name: p\n", stack: "config: [x\n", wantFile: "Pulumi.dev.yaml"},
 		{name: "stack config is a list", project: "name: p\n", stack: "config:\n  - a\n", wantFile: "Pulumi.dev.yaml"},
+		{name: "self-referencing alias", project: "name: p\n", stack: "config:\n  p:tags: &a\n    x: *a\n", wantFile: "Pulumi.dev.yaml", wantPath: "config.p:tags"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
