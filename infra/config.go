@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -215,6 +216,42 @@ func (p *problems) add(key, format string, args ...any) {
 
 func fullKey(k string) string { return ConfigNamespace + ":" + k }
 
+// unknownKeys reports every key of the program's namespace that it does not read, so a
+// misspelt key fails instead of silently keeping a default.
+func (p *problems) unknownKeys(keys []string) {
+	declared := map[string]bool{}
+	for _, k := range knownKeys {
+		declared[fullKey(k)] = true
+	}
+	var unknown []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k, ConfigNamespace+":") || declared[k] {
+			continue
+		}
+		if strings.HasPrefix(k, fullKey(SecretValueKeyPrefix)) {
+			continue // checked against the declared secrets by parse
+		}
+		unknown = append(unknown, k)
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		p.add(k, "is not a known config key (known keys: %s, and %s<name> for secret values)",
+			strings.Join(knownKeys, ", "), SecretValueKeyPrefix)
+	}
+}
+
+// CheckConfigKeys reports the keys of the secret-store namespace that the program does not
+// read. Pulumi gives a program no way to list its config, so callers that hold the whole map
+// (the planner) check it here; LoadConfig checks the map Pulumi passes in PULUMI_CONFIG.
+func CheckConfigKeys(keys []string) error {
+	var p problems
+	p.unknownKeys(keys)
+	if len(p.list) > 0 {
+		return &ConfigError{Problems: p.list}
+	}
+	return nil
+}
+
 // ParseConfig validates stack config values keyed by full config key ("secret-store:owner"),
 // structured values as JSON, as Pulumi hands them to a program. It does not check that secret
 // values came from encrypted config; ParseStackConfig does.
@@ -232,9 +269,20 @@ func ParseStackConfig(values map[string]string, secretKeys []string) (*Config, e
 }
 
 // LoadConfig reads the stack config from ctx and validates it with ParseStackConfig. Pulumi gives
-// programs no way to list config keys, so misspelt keys are only caught by ParseConfig callers
-// that hold the whole map (the planner).
+// programs no way to list config keys through ctx; the CLI passes the whole map in the
+// PULUMI_CONFIG environment variable, which LoadConfig reads for misspelt keys (the planner
+// checks its map with CheckConfigKeys).
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
+	var all map[string]string
+	if raw := os.Getenv(pulumi.EnvConfig); raw != "" && json.Unmarshal([]byte(raw), &all) == nil {
+		keys := make([]string, 0, len(all))
+		for k := range all {
+			keys = append(keys, k)
+		}
+		if err := CheckConfigKeys(keys); err != nil {
+			return nil, err
+		}
+	}
 	values := map[string]string{}
 	for _, k := range knownKeys {
 		if v, ok := ctx.GetConfig(fullKey(k)); ok {
@@ -299,25 +347,11 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 	cfg := &Config{}
 
-	declared := map[string]bool{}
-	for _, k := range knownKeys {
-		declared[fullKey(k)] = true
-	}
-	var unknown []string
+	keys := make([]string, 0, len(values))
 	for k := range values {
-		if !strings.HasPrefix(k, ConfigNamespace+":") || declared[k] {
-			continue
-		}
-		if strings.HasPrefix(k, fullKey(SecretValueKeyPrefix)) {
-			continue // checked against the declared secrets below
-		}
-		unknown = append(unknown, k)
+		keys = append(keys, k)
 	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
-		p.add(k, "is not a known config key (known keys: %s, and %s<name> for secret values)",
-			strings.Join(knownKeys, ", "), SecretValueKeyPrefix)
-	}
+	p.unknownKeys(keys)
 
 	// environment is required: every default below depends on it.
 	env, ok := get(keyEnvironment)

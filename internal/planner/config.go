@@ -321,7 +321,18 @@ func plainValue(n *yaml.Node) (any, bool, error) {
 func yamlError(err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		return errors.New("unexpected value types")
+		// Each entry reads "line N: <what>"; keep the line numbers and drop the rest, which
+		// quotes the input.
+		var lines []string
+		for _, e := range te.Errors {
+			if l, _, ok := strings.Cut(e, ":"); ok && strings.HasPrefix(l, "line ") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 0 {
+			return errors.New("unexpected value types")
+		}
+		return fmt.Errorf("unexpected value types or duplicate keys at %s", strings.Join(lines, ", "))
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "line "); i >= 0 {

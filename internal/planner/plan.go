@@ -22,6 +22,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime/debug"
@@ -36,6 +37,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
+	"github.com/kvguard/kvguard/infra"
 	"github.com/kvguard/kvguard/internal/model"
 )
 
@@ -146,6 +148,26 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 			return nil, err
 		}
 	}
+	// The file the user should fix: the stack config, and --set when overrides were given.
+	configSource := cfgPath
+	if len(opts.Set) > 0 {
+		configSource += " (with --set)"
+	}
+	keys := make([]string, 0, len(cfg.Values))
+	for k := range cfg.Values {
+		keys = append(keys, k)
+	}
+	if err := infra.CheckConfigKeys(keys); err != nil {
+		return nil, &InputError{File: configSource, Path: "config", Expected: "keys the program reads", Err: err}
+	}
+	// The planner never decrypts. A secret's value is opaque to the program anyway, but any
+	// other key is read as a setting (a tenant id, a tag), which ciphertext cannot stand in for.
+	for _, k := range cfg.SecretKeys {
+		if strings.HasPrefix(k, infra.ConfigNamespace+":") && !strings.HasPrefix(k, infra.ConfigNamespace+":"+infra.SecretValueKeyPrefix) {
+			return nil, &InputError{File: configSource, Path: "config." + k,
+				Expected: "a plain value (kvguard plan never decrypts; only the " + infra.SecretValueKeyPrefix + "<name> secret values may be secure:, because the program passes them on unread)"}
+		}
+	}
 	if opts.State != nil {
 		if err := opts.State.check(opts.Stack, proj.Name); err != nil {
 			return nil, err
@@ -169,6 +191,12 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	start := time.Now()
 	if err := runProgram(ctx, proj, opts.Stack, dir, cfg, mon, program); err != nil {
+		// The program validates its whole config before creating anything; name the file
+		// rather than pass on Pulumi's "1 error occurred" wrapping.
+		var ce *infra.ConfigError
+		if errors.As(err, &ce) {
+			return nil, &InputError{File: configSource, Path: "config", Expected: "values the program accepts", Err: ce}
+		}
 		return nil, err
 	}
 	p := &Plan{

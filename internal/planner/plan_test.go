@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -325,6 +326,46 @@ func TestProgramConfigErrorsAreReturned(t *testing.T) {
 	var ce *infra.ConfigError
 	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
 	assert.True(t, ce.Has("secret-store:secrets[0].expires", "YYYY-MM-DD"), "got %v", ce.Problems)
+}
+
+// TestPlanConfigErrorsNameTheFile covers what the planner checks before and around the
+// program: misspelt keys, encrypted settings it cannot decrypt, and the program's own rules,
+// each an *InputError naming the stack config (and --set when overrides were given).
+func TestPlanConfigErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	stack, err := os.ReadFile(testConfig)
+	require.NoError(t, err)
+	secureOwner := filepath.Join(dir, "Pulumi.dev.yaml")
+	require.NoError(t, os.WriteFile(secureOwner, append(stack, []byte("  secret-store:tenantId:\n    secure: v1:ZXhhbXBsZQ==:abc\n")...), 0o600))
+	tests := []struct {
+		name       string
+		config     string
+		set        []string
+		wantFile   string
+		wantPath   string
+		wantInErr  string
+		wantConfig bool // the cause is an *infra.ConfigError
+	}{
+		{name: "misspelt key by --set", config: testConfig, set: []string{"secret-store:logRetentionDay=10"},
+			wantFile: testConfig + " (with --set)", wantPath: "config", wantInErr: `"secret-store:logRetentionDay": is not a known config key`, wantConfig: true},
+		{name: "encrypted setting", config: secureOwner,
+			wantFile: secureOwner, wantPath: "config.secret-store:tenantId", wantInErr: "never decrypts"},
+		{name: "program rule", config: testConfig, set: []string{"secret-store:logRetentionDays=5"},
+			wantFile: testConfig + " (with --set)", wantPath: "config", wantInErr: "between 30 and 730 days", wantConfig: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Run(context.Background(), Options{Dir: repoRoot, Stack: "dev", StackConfig: tc.config, Set: tc.set})
+			var ie *InputError
+			require.True(t, errors.As(err, &ie), "got %v, want *InputError", err)
+			assert.Equal(t, tc.wantFile, ie.File)
+			assert.Equal(t, tc.wantPath, ie.Path)
+			assert.Contains(t, err.Error(), tc.wantInErr)
+			var ce *infra.ConfigError
+			assert.Equal(t, tc.wantConfig, errors.As(err, &ce), "got cause %v", errors.Unwrap(err))
+			assert.NotContains(t, err.Error(), "error occurred", "Pulumi's multierror wrapping leaks through")
+		})
+	}
 }
 
 func TestPlantedSecretNeverLeaves(t *testing.T) {
