@@ -41,11 +41,13 @@ const (
 	exportProd  = "export-noncompliant-prod.json"
 	previewProd = "preview-noncompliant-prod.json"
 
-	prodVault     = "azure-native:keyvault:Vault::store-vault"
-	prodDiag      = "azure-native:insights:DiagnosticSetting::store-vault-diag"
-	prodSigning   = "azure-native:keyvault:Secret::store-secret-orders-signing-key"
-	prodAccess    = "azure-native:keyvault:AccessPolicy::ops-break-glass"
-	prodReporting = "azure-native:managedidentity:UserAssignedIdentity::reporting-job"
+	prodVault      = "azure-native:keyvault:Vault::store-vault"
+	prodDiag       = "azure-native:insights:DiagnosticSetting::store-vault-diag"
+	prodSigning    = "azure-native:keyvault:Secret::store-secret-orders-signing-key"
+	prodAccess     = "azure-native:keyvault:AccessPolicy::ops-break-glass"
+	prodReporting  = "azure-native:managedidentity:UserAssignedIdentity::reporting-job"
+	prodReportKey  = "azure-native:keyvault:Secret::report-signing-key"
+	prodSealedRole = "azure-native:authorization:RoleAssignment::reporting-job-sealed-role"
 )
 
 // policyCases lists, per policy in the order of POLICIES.md, the fixtures that break it (and a
@@ -72,17 +74,23 @@ var policyCases = []policyCase{
 	{name: "KV-008 vault moves from access policies to RBAC", fixture: previewProd, stack: "prod", policy: "KV-008", urn: prodVault, status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "SEC-001 secret without expiry", fixture: exportProd, stack: "prod", policy: "SEC-001", urn: "azure-native:keyvault:Secret::store-secret-db-connection", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "SEC-001 expiry unknown at preview", fixture: previewProd, stack: "prod", policy: "SEC-001", urn: prodSigning, status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
+	{name: "SEC-001 expiry written as a string", fixture: exportProd, stack: "prod", policy: "SEC-001", urn: prodReportKey, status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "SEC-002 expiry in milliseconds", fixture: exportProd, stack: "prod", policy: "SEC-002", urn: "azure-native:keyvault:Secret::store-secret-payments-api-key", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "SEC-002 expiry beyond 90 days in prod", fixture: exportProd, stack: "prod", policy: "SEC-002", urn: "azure-native:keyvault:Secret::store-secret-smtp-password", status: engine.StatusFail, level: engine.LevelMandatory},
+	{name: "SEC-002 expiry written as a string", fixture: exportProd, stack: "prod", policy: "SEC-002", urn: prodReportKey, status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "SEC-003 secret expired", fixture: exportProd, stack: "prod", policy: "SEC-003", urn: "azure-native:keyvault:Secret::store-secret-legacy-token", status: engine.StatusFail, level: engine.LevelAdvisory},
+	{name: "SEC-003 expiry written as a string", fixture: exportProd, stack: "prod", policy: "SEC-003", urn: prodReportKey, status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "SEC-004 secret without content type", fixture: exportProd, stack: "prod", policy: "SEC-004", urn: "azure-native:keyvault:Secret::store-secret-smtp-password", status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "SEC-005 plaintext value in a prod export", fixture: exportProd, stack: "prod", policy: "SEC-005", urn: "azure-native:keyvault:Secret::store-secret-partner-webhook", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "SEC-005 --show-secrets plaintext stays a secret", fixture: exportProd, stack: "prod", policy: "SEC-005", urn: "azure-native:keyvault:Secret::store-secret-smtp-password", status: engine.StatusPass, level: engine.LevelMandatory},
 	{name: "SEC-005 plaintext value in a dev export", fixture: "export-plaintext-secret.json", stack: "dev", policy: "SEC-005", urn: "azure-native:keyvault:Secret::db-connection", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "KEY-001 key without rotation policy", fixture: exportProd, stack: "prod", policy: "KEY-001", urn: "azure-native:keyvault:Key::storage-cmk", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "RBAC-001 Key Vault Administrator to a workload", fixture: exportProd, stack: "prod", policy: "RBAC-001", urn: "azure-native:authorization:RoleAssignment::store-ra-orders-api-vault", status: engine.StatusFail, level: engine.LevelMandatory},
+	{name: "RBAC-001 role id kept as a Pulumi secret", fixture: exportProd, stack: "prod", policy: "RBAC-001", urn: prodSealedRole, status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
 	{name: "RBAC-002 data role at subscription scope", fixture: exportProd, stack: "prod", policy: "RBAC-002", urn: "azure-native:authorization:RoleAssignment::store-ra-payments-worker-subscription", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "RBAC-003 Secrets Officer to a workload", fixture: exportProd, stack: "prod", policy: "RBAC-003", urn: "azure-native:authorization:RoleAssignment::reporting-job-secrets-officer", status: engine.StatusFail, level: engine.LevelMandatory},
+	{name: "RBAC-003 built-in role missing from the catalogue to a workload", fixture: exportProd, stack: "prod", policy: "RBAC-003", urn: "azure-native:authorization:RoleAssignment::reporting-job-key-release", status: engine.StatusFail, level: engine.LevelMandatory},
+	{name: "RBAC-003 role id kept as a Pulumi secret", fixture: exportProd, stack: "prod", policy: "RBAC-003", urn: prodSealedRole, status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
 	{name: "RBAC-004 principalType missing", fixture: exportProd, stack: "prod", policy: "RBAC-004", urn: "azure-native:authorization:RoleAssignment::store-ra-auditors-reader", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "RBAC-005 roleAssignmentName not a GUID", fixture: exportProd, stack: "prod", policy: "RBAC-005", urn: "azure-native:authorization:RoleAssignment::store-ra-orders-api-db-connection", status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "RBAC-005 replace caused only by roleAssignmentName", fixture: previewProd, stack: "prod", policy: "RBAC-005", urn: "azure-native:authorization:RoleAssignment::store-ra-operators-7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", status: engine.StatusFail, level: engine.LevelAdvisory},
@@ -94,12 +102,14 @@ var policyCases = []policyCase{
 	{name: "DIAG-002 retention policy of 30 days", fixture: exportProd, stack: "prod", policy: "DIAG-002", urn: prodDiag, status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "DIAG-003 category next to categoryGroup", fixture: exportProd, stack: "prod", policy: "DIAG-003", urn: prodDiag, status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "DIAG-004 workspace keeps 30 days in prod", fixture: exportProd, stack: "prod", policy: "DIAG-004", urn: "azure-native:operationalinsights:Workspace::store-logs", status: engine.StatusFail, level: engine.LevelAdvisory},
+	{name: "DIAG-004 retentionInDays written as a string", fixture: exportProd, stack: "prod", policy: "DIAG-004", urn: "azure-native:operationalinsights:Workspace::audit-archive", status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "DIAG-005 AllMetrics sent twice by the component's setting", fixture: exportProd, stack: "prod", policy: "DIAG-005", urn: prodDiag, status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "DIAG-005 AllMetrics sent twice by the hand-written setting", fixture: exportProd, stack: "prod", policy: "DIAG-005", urn: "azure-native:insights:DiagnosticSetting::vault-metrics", status: engine.StatusFail, level: engine.LevelMandatory},
 	{name: "GEN-001 vault without owner tag", fixture: exportProd, stack: "prod", policy: "GEN-001", urn: prodVault, status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "GEN-001 identity with a team tag only", fixture: exportProd, stack: "prod", policy: "GEN-001", urn: prodReporting, status: engine.StatusFail, level: engine.LevelAdvisory},
 	{name: "GEN-002 expiry a policy needs unknown", fixture: previewProd, stack: "prod", policy: "GEN-002", urn: prodSigning, status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
 	{name: "GEN-002 tenant id unknown", fixture: "preview-unknown-tenant.json", stack: "dev", policy: "GEN-002", urn: "azure-native:keyvault:Vault::vault", status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
+	{name: "GEN-002 role id kept as a Pulumi secret", fixture: exportProd, stack: "prod", policy: "GEN-002", urn: prodSealedRole, status: engine.StatusUnverifiable, level: engine.LevelAdvisory},
 	{name: "GEN-002 unknown principalId resolved through propertyDependencies", fixture: previewProd, stack: "prod", policy: "GEN-002", urn: "azure-native:authorization:RoleAssignment::store-ra-billing-job-db-connection", status: engine.StatusPass, level: engine.LevelAdvisory},
 }
 

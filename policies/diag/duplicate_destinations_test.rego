@@ -130,3 +130,17 @@ test_unknown_destination_colliding_is_unverifiable if {
 	some f in w
 	f.unknown == "workspaceId"
 }
+
+test_deny_secret_target_resolved_through_dependency if {
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"workspaceId": workspace_id, "logs": audit}, {"secret": ["resourceUri"], "propertyDependencies": {"resourceUri": [vault_urn]}})
+	count(denies([vault, a, b])) == 2
+}
+
+test_unknown_secret_destination_colliding_is_unverifiable if {
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"resourceUri": vault_id, "logs": audit}, {"secret": ["workspaceId"]})
+	resources := [a, b]
+	count(denies(resources)) == 0
+	{[f.urn, f.unknown] | some f in warns(resources)} == {[b.urn, "workspaceId"]}
+}

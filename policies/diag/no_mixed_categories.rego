@@ -28,18 +28,19 @@ package kvguard.diag.no_mixed_categories
 
 import data.kvguard.lib
 
-# uses holds when a logs entry of r sets field, with a known value or an unknown one.
+# uses holds when a logs entry of r sets field, with a known value or one that cannot be read
+# (unknown or secret).
 uses(r, field) if {
 	some entry in object.get(r.properties, "logs", [])
 	is_string(entry[field])
 }
 
 uses(r, field) if {
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	regex.match(concat("", [`^logs\.[0-9]+\.`, field, `$`]), u)
 }
 
-# Unknown paths that may hide whether an entry uses a category or a group.
+# Unknown or secret paths that may hide whether an entry uses a category or a group.
 entry_unknown := `^logs(\.[0-9]+)?$`
 
 deny contains lib.fail(r, msg) if {
@@ -51,7 +52,7 @@ deny contains lib.fail(r, msg) if {
 warn contains lib.unverifiable(r, u) if {
 	some r in lib.diagnostic_settings
 	not mixed(r)
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	regex.match(entry_unknown, u)
 }
 

@@ -54,3 +54,14 @@ test_unknown_entry_is_unverifiable if {
 	some f in w
 	f.unknown == "logs.1"
 }
+
+test_deny_mixed_with_secret_category_value if {
+	r := object.union(setting([{"enabled": true}, {"categoryGroup": "audit", "enabled": true}], []), {"secret": ["logs.0.category"]})
+	count(denies([r])) == 1
+}
+
+test_unknown_secret_entry_is_unverifiable if {
+	r := object.union(setting([{"category": "AuditEvent", "enabled": true}], []), {"secret": ["logs.1"]})
+	count(denies([r])) == 0
+	{f.unknown | some f in warns([r])} == {"logs.1"}
+}

@@ -58,3 +58,17 @@ test_unknown_days_is_unverifiable if {
 test_allow_unknown_category_is_not_a_retention_question if {
 	count(warns([setting([{"enabled": true}], [], ["logs.0.category"])])) == 0
 }
+
+test_deny_days_as_string if {
+	d := denies([setting([{"categoryGroup": "audit", "enabled": true, "retentionPolicy": {"enabled": true, "days": "30"}}], [], [])])
+	d == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::s",
+		"msg": "Diagnostic setting 's' sets retentionPolicy.days on logs entry 0 to a string, not a number of days.",
+	}}
+}
+
+test_unknown_secret_retention_policy_is_unverifiable if {
+	r := object.union(setting([], [{"category": "AllMetrics", "enabled": true}], []), {"secret": ["metrics.0.retentionPolicy"]})
+	count(denies([r])) == 0
+	{f.unknown | some f in warns([r])} == {"metrics.0.retentionPolicy"}
+}

@@ -7,7 +7,10 @@
 #   vault's id, case-insensitively) or, while that is unknown, by its property dependency.
 #   When no setting is found but one whose target or logs are unknown could be it, the result
 #   is unverifiable rather than a failure. So it is for a vault that a `pulumi preview --json`
-#   without `--show-sames` only updates: that preview leaves unchanged settings out.
+#   without `--show-sames` only updates: that preview leaves unchanged settings out. Values
+#   kept as Pulumi secrets count like unknown ones. An audit entry whose `enabled` is not a
+#   boolean (the string `"true"`, say) does not count as sending, and the vault's failure
+#   names the wrong type.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/logging
@@ -38,7 +41,7 @@ audit_groups := {"audit", "alllogs"}
 
 destination_fields := ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"]
 
-# Unknown paths that may hide an audit log entry.
+# Unknown or secret paths that may hide an audit log entry.
 log_unknown := `^logs(\.[0-9]+(\.(category|categoryGroup|enabled))?)?$`
 
 vault_id_pattern := `/providers/microsoft\.keyvault/vaults/([^/]+)$`
@@ -64,8 +67,9 @@ has_destination(s) if {
 	lib.is_unknown(s, f)
 }
 
-# audit_unknown_paths are the unknown paths that keep us from telling whether s sends audit logs.
-audit_unknown_paths(s) := {u | some u in s.unknown; regex.match(log_unknown, u)}
+# audit_unknown_paths are the paths that cannot be read (unknown or secret) and keep us from
+# telling whether s sends audit logs.
+audit_unknown_paths(s) := {u | some u in lib.unreadable_paths(s); regex.match(log_unknown, u)}
 
 may_send_audit(s) if {
 	not sends_audit(s)
@@ -113,6 +117,31 @@ pending_entries := [[k, [s, min(audit_unknown_paths(s))]] |
 	some k in target_keys(s)
 ]
 
+# mistyped_by_key holds, per target key, [setting, index, enabled] of audit entries whose
+# enabled has the wrong type. Grouped like pending_by_key, in one pass.
+mistyped_by_key := {k: entries |
+	some k in {x | some [x, _] in mistyped_list}
+	entries := {e | some [k2, e] in mistyped_list; k2 == k}
+}
+
+# Audit entries whose enabled is set but not a boolean: ARM rejects or coerces them, so they
+# do not count as sending. The type test comes first: it fails for almost every entry.
+mistyped_list := [[k, [s, i, e]] |
+	some s in lib.diagnostic_settings
+	some i, log in object.get(s.properties, "logs", [])
+	e := log.enabled
+	e != null
+	not is_boolean(e)
+	is_audit_entry(log)
+	has_destination(s)
+	some k in target_keys(s)
+]
+
+has_mistyped(v) if {
+	some k in vault_keys(v)
+	count(mistyped_by_key[k]) > 0
+}
+
 # Settings that may send audit logs to a target nobody can name yet.
 unresolved contains s if {
 	some s in lib.diagnostic_settings
@@ -143,9 +172,19 @@ deny contains lib.fail(v, msg) if {
 	some v in lib.vaults
 	not is_audited(v)
 	not has_pending(v)
+	not has_mistyped(v)
 	count(unresolved) == 0
 	not lib.relations_hidden(v)
 	msg := sprintf("%s has no diagnostic setting that sends audit logs to a workspace, storage account or event hub.", [lib.label(v)])
+}
+
+deny contains lib.fail(v, msg) if {
+	some v in lib.vaults
+	not is_audited(v)
+	some k in vault_keys(v)
+	some [s, i, e] in mistyped_by_key[k]
+	field := sprintf("enabled on logs entry %d", [i])
+	msg := sprintf("%s has no diagnostic setting that sends audit logs: %s", [lib.label(v), lib.wrong_type(s, field, e, "a boolean")])
 }
 
 # A vault this preview updates may be watched by a setting the preview leaves out unchanged.

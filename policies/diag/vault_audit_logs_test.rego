@@ -158,3 +158,45 @@ test_deny_unresolved_setting_without_audit_logs_does_not_help if {
 	s := setting("s", {"workspaceId": workspace_id, "metrics": [{"category": "AllMetrics", "enabled": true}]}, {"unknown": ["resourceUri"]})
 	count(denies([vault({}), s])) == 1
 }
+
+test_deny_audit_enabled_as_string if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": "true"}]), {})
+	denies([vault({"id": vault_id}), s]) == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' has no diagnostic setting that sends audit logs: Diagnostic setting 's' sets enabled on logs entry 0 to a string, not a boolean.",
+	}}
+}
+
+test_allow_mistyped_entry_next_to_an_enabled_one if {
+	s := setting("s", audit_to_workspace(vault_id, [{"category": "AuditEvent", "enabled": "yes"}, {"categoryGroup": "audit", "enabled": true}]), {})
+	count(denies([vault({"id": vault_id}), s])) == 0
+}
+
+test_unknown_secret_enabled_on_matching_setting_is_unverifiable if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit"}]), {"secret": ["logs.0.enabled"]})
+	resources := [vault({"id": vault_id}), s]
+	count(denies(resources)) == 0
+	warns(resources) == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' cannot be checked: Diagnostic setting 's' keeps 'logs.0.enabled' as a Pulumi secret.",
+		"unknown": "logs.0.enabled",
+		"on": s.urn,
+	}}
+}
+
+# A secret resourceUri resolves through its dependency like an unknown one.
+test_allow_secret_uri_resolved_through_dependency if {
+	s := setting("s", {"name": "kv-audit", "workspaceId": workspace_id, "logs": [{"categoryGroup": "audit", "enabled": true}]}, {
+		"secret": ["resourceUri"],
+		"propertyDependencies": {"resourceUri": [vault_urn]},
+	})
+	resources := [vault({}), s]
+	count(denies(resources)) == 0
+	count(warns(resources)) == 0
+}
+
+# A secret destination is still a destination.
+test_allow_secret_workspace_id if {
+	s := setting("s", {"resourceUri": vault_id, "logs": [{"categoryGroup": "audit", "enabled": true}]}, {"secret": ["workspaceId"]})
+	count(denies([vault({"id": vault_id}), s])) == 0
+}

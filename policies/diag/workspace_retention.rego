@@ -3,7 +3,8 @@
 # description: |
 #   A Log Analytics workspace keeps logs at least `minRetentionDays` (default 90 days, 365 in
 #   production), so audit events are still there when an incident is investigated. A
-#   workspace without retentionInDays keeps Azure's 30-day default.
+#   workspace without retentionInDays keeps Azure's 30-day default. A retentionInDays that is
+#   not a number (the string `"365"`, say) fails as the wrong type.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
@@ -49,8 +50,16 @@ deny contains lib.fail(r, msg) if {
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.workspaces
+	days := r.properties.retentionInDays
+	days != null
+	not is_number(days)
+	msg := lib.wrong_type(r, "retentionInDays", days, "a number of days")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.workspaces
 	not lib.is_unknown(r, "retentionInDays")
-	not is_number(object.get(r.properties, "retentionInDays", null))
+	object.get(r.properties, "retentionInDays", null) == null
 	azure_default_days < min_days
 	msg := sprintf("%s does not set retentionInDays, so it keeps logs for %d days, fewer than the %d required.", [lib.label(r), azure_default_days, min_days])
 }

@@ -63,3 +63,24 @@ test_unknown_retention_is_unverifiable if {
 	some f in w
 	f.unknown == "retentionInDays"
 }
+
+test_deny_retention_as_string if {
+	denies([workspace({"retentionInDays": "7"}, [])], 90) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:operationalinsights:Workspace::logs",
+		"msg": "Log Analytics workspace 'logs' sets retentionInDays to a string, not a number of days.",
+	}}
+}
+
+test_deny_retention_as_string_even_when_minimum_is_low if {
+	count(denies([workspace({"retentionInDays": "365"}, [])], 30)) == 1
+}
+
+test_unknown_secret_retention_is_unverifiable if {
+	resources := [object.union(workspace({}, []), {"secret": ["retentionInDays"]})]
+	count(denies(resources, 90)) == 0
+	warns(resources, 90) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:operationalinsights:Workspace::logs",
+		"msg": "Log Analytics workspace 'logs' keeps 'retentionInDays' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "retentionInDays",
+	}}
+}

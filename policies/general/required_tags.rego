@@ -3,7 +3,8 @@
 # description: |
 #   Tags such as `environment` and `owner` tell responders whose a vault or workload identity
 #   is and how critical it is. Tag names are compared case-insensitively, as Azure does; a tag
-#   with an empty or blank value counts as missing.
+#   with an empty or blank value counts as missing. A tag (or the whole `tags` object) whose
+#   value is unknown at preview or kept as a Pulumi secret is unverifiable, not missing.
 # related_resources:
 #   - https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources
 #   - https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-tagging
@@ -55,7 +56,7 @@ warn contains lib.unverifiable(r, "tags") if {
 
 warn contains lib.unverifiable(r, u) if {
 	some r in tagged
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	startswith(u, "tags.")
 	some name in lib.setting("GEN-001", "requiredTags")
 	lower(substring(u, 5, -1)) == lower(name)
@@ -75,7 +76,7 @@ has_tag(r, name) if {
 }
 
 tag_unknown(r, name) if {
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	startswith(u, "tags.")
 	lower(substring(u, 5, -1)) == lower(name)
 }

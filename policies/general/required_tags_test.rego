@@ -72,3 +72,28 @@ test_unknown_tag_value_is_unverifiable if {
 	count(required_tags.deny) == 0 with input as inp
 	{w.unknown | some w in required_tags.warn} == {"tags.owner"} with input as inp
 }
+
+# secret_vault is vault with the given paths kept as Pulumi secrets (removed, like the sources do).
+secret_vault(tags, secret) := object.union(vault(tags, []), {"secret": secret})
+
+# A "[secret]" owner tag is removed by the source: it is not missing.
+test_unknown_secret_tag_value_is_unverifiable if {
+	inp := doc([secret_vault({"environment": "dev"}, ["tags.owner"])])
+	count(required_tags.deny) == 0 with input as inp
+	required_tags.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' keeps 'tags.owner' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "tags.owner",
+	}} with input as inp
+}
+
+test_unknown_secret_tags_object_is_unverifiable if {
+	inp := doc([object.union(resource(vault_urn, "azure-native:keyvault:Vault", "vault", {"vaultName": "kv-store-dev"}, []), {"secret": ["tags"]})])
+	count(required_tags.deny) == 0 with input as inp
+	{w.unknown | some w in required_tags.warn} == {"tags"} with input as inp
+}
+
+test_deny_other_tag_missing_next_to_a_secret_one if {
+	got := required_tags.deny with input as doc([secret_vault({}, ["tags.owner"])])
+	got == {{"urn": vault_urn, "msg": "Key Vault 'vault' is missing the required tag 'environment'."}}
+}

@@ -90,3 +90,52 @@ test_unknown_path_of_a_related_resource_is_reported_where_it_is if {
 	got := unknown_values.warn with input as doc([vault([]), setting])
 	{[w.urn, w.unknown] | some w in got} == {[setting_urn, "resourceUri"]}
 }
+
+# secret_vault is vault with the given paths kept as Pulumi secrets (removed, like the sources do).
+secret_vault(secret) := object.union(vault(secret), {"unknown": [], "secret": secret})
+
+test_deny_secret_paths_are_not_called_unknown if {
+	r := json.patch(secret_vault(["properties.tenantId", "tags.owner"]), [{"op": "remove", "path": "/properties/tags/owner"}])
+	got := unknown_values.warn with input as doc([r])
+	got == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' has values the policies need but cannot read ('properties.tenantId', 'tags.owner'): they are kept as Pulumi secrets.",
+		"unknown": "properties.tenantId, tags.owner",
+	}}
+}
+
+test_unknown_and_secret_paths_together if {
+	r := object.union(vault(["properties.tenantId", "properties.enablePurgeProtection"]), {
+		"unknown": ["properties.enablePurgeProtection"],
+		"secret": ["properties.tenantId"],
+	})
+	got := unknown_values.warn with input as doc([r])
+	got == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' has values the policies need but cannot read ('properties.enablePurgeProtection', 'properties.tenantId'): unknown until the update runs, or kept as Pulumi secrets.",
+		"unknown": "properties.enablePurgeProtection, properties.tenantId",
+	}}
+}
+
+# A Key Vault secret's value is always a secret and no policy but SEC-005 reads it.
+test_allow_key_vault_secret_value_kept_secret if {
+	s := {
+		"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db-connection",
+		"type": "azure-native:keyvault:Secret",
+		"name": "db-connection",
+		"op": "create",
+		"custom": true,
+		"properties": {
+			"vaultName": "kv-store-dev",
+			"secretName": "db-connection",
+			"properties": {"contentType": "text/plain", "attributes": {"expires": 1802649600}},
+		},
+		"unknown": [],
+		"secret": ["properties.value"],
+	}
+	count(unknown_values.warn) == 0 with input as doc([vault([]), s])
+}
+
+test_allow_secret_value_no_policy_reads if {
+	count(unknown_values.warn) == 0 with input as doc([secret_vault(["properties.sku"])])
+}

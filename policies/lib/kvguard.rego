@@ -84,31 +84,96 @@ label(r) := sprintf("%s '%s'", [object.get(kind_names, r.type, r.type), r.name])
 # fail builds a deny or warn entry for a resource.
 fail(r, msg) := {"urn": r.urn, "msg": msg}
 
-# unverifiable builds the entry a policy emits (under warn) when a value it needs is unknown
-# until the update runs; the engine reports it as unverifiable, never as pass.
+# unverifiable builds the entry a policy emits (under warn) when a value it needs cannot be
+# read (lib.is_unknown): unknown until the update runs, or kept as a Pulumi secret. The engine
+# reports it as unverifiable, never as pass or fail.
 unverifiable(r, path) := {
 	"urn": r.urn,
-	"msg": sprintf("%s has no known value at '%s' until the update runs.", [label(r), path]),
+	"msg": sprintf("%s %s.", [label(r), unreadable_reason(r, path)]),
 	"unknown": path,
 }
 
-# is_unknown holds when the value at path (relative to properties), or an object or array
-# holding it, is unknown.
-is_unknown(r, path) if {
-	some u in r.unknown
-	u == path
-}
-
-is_unknown(r, path) if {
-	some u in r.unknown
-	startswith(path, concat("", [u, "."]))
-}
-
-# is_secret holds when the value at path was a Pulumi secret (its value was removed).
-is_secret(r, path) if {
+# unreadable_reason says, as the end of a sentence about r, why the value at path cannot be
+# read. A secret wins over an unknown: it stays unreadable when the update runs.
+unreadable_reason(r, path) := sprintf("has no known value at '%s' until the update runs", [path]) if {
+	not is_secret(r, path)
+} else := sprintf("keeps '%s' as a Pulumi secret, so its value cannot be checked", [path]) if {
 	some s in r.secret
 	s == path
+} else := sprintf("keeps '%s' as a Pulumi secret, so the value at '%s' cannot be checked", [secret_holder(r, path), path])
+
+# is_unknown holds when the policies cannot read the value at path (relative to properties):
+# it, or an object or array holding it, is unknown until the update runs or kept as a Pulumi
+# secret. Sources remove both, so a rule asks is_unknown before it judges an absent value:
+# a value it needs but cannot read gives an unverifiable result, never a pass or a failure.
+# One body per list, spelled out rather than calling helpers: is_unknown runs for every
+# resource and path a rule asks about, and each extra body or call costs allocations at 100k
+# resources. The allocation-free startswith guard keeps the concat to the rare paths that
+# share a prefix; then "path." starting with "u." means path is u or lies below it.
+is_unknown(r, path) if {
+	some u in r.unknown
+	startswith(path, u)
+	startswith(concat("", [path, "."]), concat("", [u, "."]))
 }
+
+is_unknown(r, path) if {
+	some s in r.secret
+	startswith(path, s)
+	startswith(concat("", [path, "."]), concat("", [s, "."]))
+}
+
+# is_secret holds when the value at path, or an object or array holding it, was a Pulumi
+# secret (its value was removed).
+is_secret(r, path) if {
+	some s in r.secret
+	startswith(path, s)
+	startswith(concat("", [path, "."]), concat("", [s, "."]))
+}
+
+# secret_holder is the secret path that hides the value at path: path itself or an ancestor.
+secret_holder(r, path) := min({s | some s in r.secret; covers(s, path)})
+
+# covers holds when holder is path or an object or array holding it.
+covers(holder, path) if startswith(concat("", [path, "."]), concat("", [holder, "."]))
+
+# secret_value_path is where a Key Vault secret keeps its value. It is always a Pulumi secret
+# (SEC-005 fails when it is not) and no other policy reads it, so it is never unreadable.
+secret_value_path := "properties.value"
+
+# unreadable_paths are the paths of r whose values the policies cannot read: the unknown ones
+# and the secret ones, except a Key Vault secret's value. For policies that look for any
+# unreadable path below a property rather than at one path. An array that may repeat a path
+# (callers only iterate it); without secrets it is r.unknown itself, so the common case
+# allocates nothing.
+unreadable_paths(r) := r.unknown if {
+	count(r.secret) == 0
+} else := array.concat(r.unknown, [s |
+	some s in r.secret
+	not always_secret(r, s)
+])
+
+always_secret(r, path) if {
+	r.type == type_secret
+	path == secret_value_path
+}
+
+# type_noun names the JSON type of a present value for messages: "a string", "an object".
+type_noun(v) := type_nouns[type_name(v)]
+
+type_nouns := {
+	"string": "a string",
+	"number": "a number",
+	"boolean": "a boolean",
+	"array": "an array",
+	"object": "an object",
+	"set": "a set",
+	"null": "null",
+}
+
+# wrong_type builds the message for a value present with the wrong JSON type:
+# "Key Vault 'x' sets softDeleteRetentionInDays to a string, not a number of days." ARM rejects
+# or coerces such values, so policies fail them rather than guess what Azure makes of them.
+wrong_type(r, field, v, wanted) := sprintf("%s sets %s to %s, not %s.", [label(r), field, type_noun(v), wanted])
 
 # setting reads a policy setting the engine put in input.config for the policy id.
 setting(id, name) := input.config[id][name]

@@ -33,7 +33,8 @@ id_urns := [[scope(r.id), r.urn] |
 # dependency_urns is the set of URNs the property at path was computed from.
 dependency_urns(r, path) := {u | some u in object.get(r, ["propertyDependencies", path], [])}
 
-# known_string holds when the top-level property is a known, non-empty string.
+# known_string holds when the top-level property is a known, non-empty string. Sources remove
+# unknown and secret values, so it never holds for either.
 known_string(r, path) if {
 	v := r.properties[path]
 	is_string(v)
@@ -49,8 +50,9 @@ id_key(v) := u if {
 } else := scope(v)
 
 # ref_key is the canonical key of what the top-level property at path refers to: the known
-# value resolved through resource ids, or, when the value is unknown, the URNs it depends on.
-# Undefined when the value is unknown and has no recorded dependency (unresolvable).
+# value resolved through resource ids, or, when the value cannot be read (unknown or secret,
+# lib.is_unknown), the URNs it depends on. Undefined when the value cannot be read and has no
+# recorded dependency (unresolvable).
 ref_key(r, path) := id_key(r.properties[path]) if {
 	known_string(r, path)
 } else := concat(" ", sort(deps)) if {
@@ -94,7 +96,8 @@ principal_identities(r) := by_id | by_dep if {
 	by_dep := {u | some u in dependency_urns(r, "principalId"); identity_urns[u]}
 }
 
-# principal_type is the declared principalType, lower case; undefined when absent or unknown.
+# principal_type is the declared principalType, lower case; undefined when absent, unknown or
+# secret.
 principal_type(r) := lower(r.properties.principalType) if is_string(r.properties.principalType)
 
 # is_workload holds when an assignment's principal is a workload: a service principal, or a
@@ -152,7 +155,7 @@ guid_urns := [[g, rd.urn] |
 role_definition_urns := {rd.urn | some rd in role_definitions}
 
 # assigned_role is the catalogue entry of a role assignment's built-in role; undefined for
-# custom or unknown roles.
+# custom roles, roles the catalogue does not know, and unknown or secret role ids.
 assigned_role(r) := role_catalogue[role_guid(r.properties.roleDefinitionId)] if known_string(r, "roleDefinitionId")
 
 # is_star_role holds when an assignment grants a custom role of this stack with `*` actions,
@@ -172,8 +175,8 @@ is_privileged_role(r) if assigned_role(r).privileged
 
 is_privileged_role(r) if is_star_role(r)
 
-# role_resolved holds when the assigned role is known: a value, or an unknown value that
-# depends on a role definition of this stack.
+# role_resolved holds when the assigned role is known: a value, or an unknown or secret value
+# that depends on a role definition of this stack.
 role_resolved(r) if known_string(r, "roleDefinitionId")
 
 role_resolved(r) if {
@@ -201,8 +204,12 @@ role_label(r) := sprintf("'%s'", [assigned_role(r).name]) if {
 # --- findings about another resource ------------------------------------------------------
 
 # unverifiable_via is lib.unverifiable for a resource whose check depends on a value of
-# another resource that is unknown until the update runs; path is relative to other.
-unverifiable_via(r, other, path) := unverifiable_on(
+# another resource that cannot be read (unknown until the update runs, or kept as a Pulumi
+# secret); path is relative to other.
+unverifiable_via(r, other, path) := unverifiable_on(r, other, path, msg) if {
+	holder := secret_holder(other, path)
+	msg := sprintf("%s cannot be checked: %s keeps '%s' as a Pulumi secret.", [label(r), label(other), holder])
+} else := unverifiable_on(
 	r, other, path,
 	sprintf("%s cannot be checked until the update runs: %s has no known value at '%s'.", [label(r), label(other), path]),
 )

@@ -35,7 +35,7 @@ forbidden := {"all", "purge"}
 
 kinds := ["keys", "secrets", "certificates", "storage"]
 
-# Unknown paths that may hide a permission list.
+# Unknown or secret paths that may hide a permission list.
 policy_unknown := `^policy(\.permissions(\.(keys|secrets|certificates|storage)(\.[0-9]+)?)?)?$`
 
 inline_unknown := `^properties(\.accessPolicies(\.[0-9]+(\.permissions(\.(keys|secrets|certificates|storage)(\.[0-9]+)?)?)?)?)?$`
@@ -63,12 +63,12 @@ deny contains lib.fail(r, msg) if {
 
 warn contains lib.unverifiable(r, u) if {
 	some r in lib.access_policies
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	regex.match(policy_unknown, u)
 }
 
 warn contains lib.unverifiable(r, u) if {
 	some r in lib.vaults
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	regex.match(inline_unknown, u)
 }

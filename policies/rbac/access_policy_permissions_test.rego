@@ -95,3 +95,18 @@ test_unknown_inline_entry_is_unverifiable if {
 	w := warns([vault([], ["properties.accessPolicies.1"])])
 	count(w) == 1
 }
+
+test_unknown_secret_permissions_are_unverifiable if {
+	r := object.union(access_policy({"keys": ["get"]}, []), {"secret": ["policy.permissions"]})
+	count(denies([r])) == 0
+	warns([r]) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:AccessPolicy::ap",
+		"msg": "Key Vault access policy 'ap' keeps 'policy.permissions' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "policy.permissions",
+	}}
+}
+
+test_unknown_secret_inline_entry_is_unverifiable if {
+	r := object.union(vault([], []), {"secret": ["properties.accessPolicies.0.permissions.secrets"]})
+	{f.unknown | some f in warns([r])} == {"properties.accessPolicies.0.permissions.secrets"}
+}

@@ -89,3 +89,9 @@ test_unknown_name_is_unverifiable if {
 	some f in w
 	f.unknown == "roleAssignmentName"
 }
+
+test_unknown_secret_name_is_unverifiable if {
+	resources := [assignment(unnamed, {"secret": ["roleAssignmentName"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"roleAssignmentName"}
+}

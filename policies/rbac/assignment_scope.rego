@@ -5,7 +5,9 @@
 #   Administrator, Secrets, Crypto and Certificates roles, Key Vault Reader) must be scoped to
 #   one vault or one secret or key, not to a management group, subscription or resource group,
 #   where it would reach every vault below. Scopes are compared case-insensitively, with or
-#   without a leading slash; an unknown scope is resolved through its property dependency.
+#   without a leading slash; a scope that is unknown or a Pulumi secret is resolved through its
+#   property dependency. When neither the role nor the scope can be read or resolved, the
+#   assignment is unverifiable.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide
@@ -82,4 +84,15 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	some r in lib.role_assignments
 	lib.is_unknown(r, "roleDefinitionId")
 	scope_kind(r)
+}
+
+# Neither the role nor the scope can be read or resolved: a data role at a broad scope is
+# possible, so both paths are named.
+warn contains lib.unverifiable(r, path) if {
+	some r in lib.role_assignments
+	lib.is_unknown(r, "roleDefinitionId")
+	not lib.role_resolved(r)
+	lib.is_unknown(r, "scope")
+	not scope_resolved(r)
+	some path in ["roleDefinitionId", "scope"]
 }

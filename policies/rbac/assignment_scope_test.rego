@@ -118,3 +118,36 @@ test_unknown_role_at_subscription_is_unverifiable if {
 	some f in w
 	f.unknown == "roleDefinitionId"
 }
+
+test_deny_secret_scope_resolved_to_resource_group if {
+	r := assignment(
+		{"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal", "roleDefinitionId": secrets_user},
+		{"secret": ["scope"], "propertyDependencies": {"scope": [rg_urn]}},
+	)
+	count(denies([r])) == 1
+}
+
+test_unknown_secret_scope_without_dependency_is_unverifiable if {
+	r := assignment(
+		{"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal", "roleDefinitionId": secrets_user},
+		{"secret": ["scope"]},
+	)
+	count(denies([r])) == 0
+	warns([r]) == {{
+		"urn": r.urn,
+		"msg": "Role assignment 'ra' keeps 'scope' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "scope",
+	}}
+}
+
+test_unknown_secret_role_and_scope_are_unverifiable if {
+	r := assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"}, {"secret": ["roleDefinitionId", "scope"]})
+	count(denies([r])) == 0
+	{f.unknown | some f in warns([r])} == {"roleDefinitionId", "scope"}
+}
+
+test_allow_secret_role_at_vault_scope if {
+	r := assignment({"principalType": "ServicePrincipal", "scope": vault_id}, {"secret": ["roleDefinitionId"]})
+	count(denies([r])) == 0
+	count(warns([r])) == 0
+}

@@ -134,3 +134,25 @@ test_allow_unknown_principal_without_collision if {
 	b := assignment("b", {"principalType": "ServicePrincipal", "roleDefinitionId": guid, "scope": vault_id}, {"unknown": ["principalId"]})
 	count(warns([b])) == 0
 }
+
+# A secret principalId and scope resolve through property dependencies like unknown ones.
+test_deny_secret_principal_and_scope_resolved if {
+	a := assignment("a", grant(principal, guid, vault_id), {})
+	b := assignment("b", {"principalType": "ServicePrincipal", "roleDefinitionId": guid}, {
+		"secret": ["principalId", "scope"],
+		"propertyDependencies": {"principalId": [identity_urn], "scope": [vault_urn]},
+	})
+	count(denies([vault, identity, a, b])) == 2
+}
+
+test_unknown_secret_role_colliding_is_unverifiable if {
+	a := assignment("a", grant(principal, guid, vault_id), {})
+	b := assignment("b", {"principalId": principal, "principalType": "ServicePrincipal", "scope": vault_id}, {"secret": ["roleDefinitionId"]})
+	resources := [a, b]
+	count(denies(resources)) == 0
+	warns(resources) == {{
+		"urn": b.urn,
+		"msg": "Role assignment 'b' keeps 'roleDefinitionId' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "roleDefinitionId",
+	}}
+}

@@ -101,3 +101,14 @@ test_unknown_is_unverifiable if {
 	some f in w
 	f.unknown == "principalType"
 }
+
+# A "[secret]" principalType is removed by the source: it is not "does not set principalType".
+test_unknown_secret_is_unverifiable if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "roleDefinitionId": role}, {"secret": ["principalType"]})]
+	count(denies(resources)) == 0
+	warns(resources) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra",
+		"msg": "Role assignment 'ra' keeps 'principalType' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "principalType",
+	}}
+}

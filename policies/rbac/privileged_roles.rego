@@ -2,10 +2,14 @@
 # title: Workload principals should not hold privileged roles
 # description: |
 #   A role assignment must not grant Owner, Contributor, User Access Administrator, Role Based
-#   Access Control Administrator, Key Vault Administrator, Key Vault Contributor, or a custom
-#   role of this stack with `*` actions, to a workload principal: a ServicePrincipal, or a
-#   managed identity of this stack whatever principalType the assignment declares. Role
-#   definition ids are matched by their trailing GUID, case-insensitively.
+#   Access Control Administrator, Key Vault Data Access Administrator, Key Vault Administrator,
+#   Key Vault Contributor, or a custom role of this stack with `*` actions, to a workload
+#   principal: a ServicePrincipal, or a managed identity of this stack whatever principalType
+#   the assignment declares. Key Vault Data Access Administrator is listed with Role Based
+#   Access Control Administrator: it can assign Key Vault roles, so a workload holding it can
+#   grant itself or anyone Key Vault Administrator. Role definition ids are matched by their
+#   trailing GUID, case-insensitively. A role id that is unknown or a Pulumi secret and does
+#   not resolve to a role definition of this stack is unverifiable.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles

@@ -157,3 +157,44 @@ test_unknown_principal_type_with_owner_is_unverifiable if {
 	some f in w
 	f.unknown == "principalType"
 }
+
+# It can assign Key Vault roles, so it counts with Role Based Access Control Administrator.
+test_deny_key_vault_data_access_administrator if {
+	d := denies([assignment(sp(concat("", [sub_prefix, "8b54135c-b56d-4d72-a534-26097cfdc8d8"])), {})])
+	d == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra",
+		"msg": "Role assignment 'ra' grants the privileged role 'Key Vault Data Access Administrator' to a workload principal.",
+	}}
+}
+
+test_allow_key_vault_data_access_administrator_to_group if {
+	props := {"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "Group", "roleDefinitionId": "8b54135c-b56d-4d72-a534-26097cfdc8d8"}
+	count(denies([assignment(props, {})])) == 0
+}
+
+# A "[secret]" role id is removed by the source: it must not pass as "no privileged role".
+test_unknown_secret_role_definition_is_unverifiable if {
+	props := {"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"}
+	resources := [assignment(props, {"secret": ["roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	warns(resources) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra",
+		"msg": "Role assignment 'ra' keeps 'roleDefinitionId' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "roleDefinitionId",
+	}}
+}
+
+test_deny_secret_role_definition_resolved_to_star_role if {
+	props := {"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"}
+	extra := {"secret": ["roleDefinitionId"], "propertyDependencies": {"roleDefinitionId": [role_def_urn]}}
+	resources := [role_definition(["*"]), assignment(props, extra)]
+	count(denies(resources)) == 1
+	count(warns(resources)) == 0
+}
+
+test_unknown_secret_principal_type_with_owner_is_unverifiable if {
+	props := {"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "roleDefinitionId": owner}
+	resources := [assignment(props, {"secret": ["principalType"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"principalType"}
+}

@@ -1,12 +1,16 @@
 # METADATA
-# title: Workload principals should only get read roles, write roles only groups
+# title: Workload principals should only get known read roles, write roles only groups
 # description: |
 #   Workload principals (a ServicePrincipal, or a managed identity of this stack whatever
-#   principalType the assignment declares) only get read roles: Key Vault Secrets User,
-#   Crypto User, Certificate User, Crypto Service Encryption User, Key Vault Reader or Reader.
-#   Write roles (Key Vault Secrets Officer, Crypto Officer, Certificates Officer) go to Group
-#   principals only, so changes to secrets are made by people through a reviewed group.
-#   Privileged roles are RBAC-001's concern.
+#   principalType the assignment declares) only get roles the built-in catalogue
+#   (policies/roles.json) knows as read roles: Key Vault Secrets User, Crypto User,
+#   Certificate User, Crypto Service Encryption User, Key Vault Reader or Reader. It is an
+#   allow-list: a write role, a built-in role the catalogue does not know (named by its GUID)
+#   and a custom role all fail for a workload. Write roles (Key Vault Secrets Officer, Crypto
+#   Officer, Certificates Officer) go to Group principals only, so changes to secrets are made
+#   by people through a reviewed group. Privileged roles (and custom roles with `*` actions)
+#   are RBAC-001's concern and are not reported here too. A role id that is unknown or a
+#   Pulumi secret and does not resolve to a role definition of this stack is unverifiable.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide
@@ -18,8 +22,10 @@
 #   severity: HIGH
 #   enforcement: mandatory
 #   recommended_action: |
-#     Give workloads the matching read role (for example Key Vault Secrets User instead of
-#     Secrets Officer); grant write roles to an Entra ID group of operators.
+#     Give workloads a read role from the catalogue (for example Key Vault Secrets User instead
+#     of Secrets Officer or a custom role); grant write roles to an Entra ID group of
+#     operators. If a workload needs a built-in read role the catalogue lacks, add it to
+#     policies/roles.json with `read: true` after checking its actions.
 #   resource_types:
 #     - azure-native:authorization:RoleAssignment
 #   references:
@@ -41,11 +47,49 @@ is_write_role(r) if {
 	not role.privileged
 }
 
+# is_read_role holds for a built-in role the catalogue marks as read-only: the allow-list.
+is_read_role(r) if lib.assigned_role(r).read
+
+# is_other_role holds for a resolved role that is neither a known read role, a known write
+# role nor privileged (RBAC-001 reports those): a built-in role the catalogue does not know,
+# or a custom role.
+is_other_role(r) if {
+	lib.role_resolved(r)
+	not is_read_role(r)
+	not is_write_role(r)
+	not lib.is_privileged_role(r)
+}
+
+# other_role_text names a role that is not a known read role: by its catalogue name, by its
+# GUID, or by the role definition of this stack it comes from when the id is unknown or secret.
+other_role_text(r) := sprintf("the role '%s'", [lib.assigned_role(r).name]) if {
+	lib.assigned_role(r)
+} else := sprintf("the custom role '%s'", [guid]) if {
+	lib.known_string(r, "roleDefinitionId")
+	guid := lib.role_guid(r.properties.roleDefinitionId)
+	lib.custom_role_urns_by_guid[guid]
+} else := sprintf("the role '%s'", [guid]) if {
+	lib.known_string(r, "roleDefinitionId")
+	guid := lib.role_guid(r.properties.roleDefinitionId)
+} else := sprintf("the custom role of '%s'", [concat("', '", names)]) if {
+	names := sort([urn_name(u) | some u in lib.dependency_urns(r, "roleDefinitionId"); lib.role_definition_urns[u]])
+}
+
+# urn_name is the resource name at the end of a URN.
+urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
+
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
 	lib.is_workload(r)
 	is_write_role(r)
 	msg := sprintf("%s grants the write role %s to a workload principal.", [lib.label(r), lib.role_label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.role_assignments
+	lib.is_workload(r)
+	is_other_role(r)
+	msg := sprintf("%s grants a workload principal %s, which is not a known read role.", [lib.label(r), other_role_text(r)])
 }
 
 deny contains lib.fail(r, msg) if {
@@ -64,9 +108,15 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	not lib.role_resolved(r)
 }
 
+# A write role, or a role that is not a known read role, to a principal whose type cannot be
+# read and that does not resolve to a managed identity of this stack.
 warn contains lib.unverifiable(r, "principalType") if {
 	some r in lib.role_assignments
-	is_write_role(r)
-	not lib.is_workload(r)
 	lib.is_unknown(r, "principalType")
+	needs_read_only_check(r)
+	not lib.is_workload(r)
 }
+
+needs_read_only_check(r) if is_write_role(r)
+
+needs_read_only_check(r) if is_other_role(r)

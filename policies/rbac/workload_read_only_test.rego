@@ -113,3 +113,95 @@ test_unknown_principal_type_with_write_role_is_unverifiable if {
 	some f in w
 	f.unknown == "principalType"
 }
+
+unknown_builtin := "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+role_def_urn := "urn:pulumi:dev::secret-store::azure-native:authorization:RoleDefinition::custom"
+
+role_definition(actions) := {
+	"urn": role_def_urn,
+	"type": "azure-native:authorization:RoleDefinition",
+	"name": "custom",
+	"id": "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/providers/Microsoft.Authorization/roleDefinitions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+	"op": "same",
+	"custom": true,
+	"properties": {"roleName": "custom", "permissions": [{"actions": actions, "notActions": []}]},
+	"unknown": [],
+	"secret": [],
+	"dependencies": [],
+	"propertyDependencies": {},
+	"protect": false,
+}
+
+# The allow-list: a built-in role the catalogue does not know is not a read role.
+test_deny_role_missing_from_catalogue_to_service_principal if {
+	d := denies([assignment(grant("ServicePrincipal", concat("", [sub_prefix, upper(unknown_builtin)])), {})])
+	d == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra",
+		"msg": "Role assignment 'ra' grants a workload principal the role '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', which is not a known read role.",
+	}}
+}
+
+test_deny_role_missing_from_catalogue_to_identity_declared_as_group if {
+	r := assignment(
+		{"principalType": "Group", "roleDefinitionId": unknown_builtin},
+		{"unknown": ["principalId"], "propertyDependencies": {"principalId": [identity_urn]}},
+	)
+	count(denies([identity, r])) == 1
+}
+
+test_deny_custom_role_by_id_to_workload if {
+	d := denies([role_definition(["Microsoft.KeyVault/vaults/secrets/read"]), assignment(grant("ServicePrincipal", concat("", [sub_prefix, "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"])), {})])
+	some f in d
+	f.msg == "Role assignment 'ra' grants a workload principal the custom role '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e', which is not a known read role."
+	count(d) == 1
+}
+
+# An unknown (or secret) role id that depends on a custom role of this stack resolves to it.
+test_deny_custom_role_by_dependency_to_workload if {
+	r := assignment(
+		{"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"},
+		{"secret": ["roleDefinitionId"], "propertyDependencies": {"roleDefinitionId": [role_def_urn]}},
+	)
+	resources := [role_definition(["Microsoft.KeyVault/vaults/secrets/read"]), r]
+	d := denies(resources)
+	some f in d
+	f.msg == "Role assignment 'ra' grants a workload principal the custom role of 'custom', which is not a known read role."
+	count(d) == 1
+	count(warns(resources)) == 0
+}
+
+test_allow_role_missing_from_catalogue_to_group if {
+	count(denies([assignment(grant("Group", unknown_builtin), {})])) == 0
+}
+
+test_allow_reader_roles_to_service_principal if {
+	every guid in ["acdd72a7-3385-48ef-bd42-f606fba81ae7", "21090545-7ca7-4776-b22c-e363652d74d2", "12338af0-0e69-4776-bea7-57ae8d297424", "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba", "e147488a-f6f5-4113-8e2d-b22465e65bf6"] {
+		count(denies([assignment(grant("ServicePrincipal", guid), {})])) == 0
+	}
+}
+
+# Privileged roles and custom roles with '*' actions are reported by RBAC-001 only.
+test_allow_data_access_administrator_left_to_rbac_001 if {
+	count(denies([assignment(grant("ServicePrincipal", "8b54135c-b56d-4d72-a534-26097cfdc8d8"), {})])) == 0
+}
+
+test_allow_star_custom_role_left_to_rbac_001 if {
+	count(denies([role_definition(["*"]), assignment(grant("ServicePrincipal", "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"), {})])) == 0
+}
+
+test_unknown_secret_role_for_workload_is_unverifiable if {
+	resources := [assignment({"principalType": "ServicePrincipal"}, {"secret": ["roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	warns(resources) == {{
+		"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra",
+		"msg": "Role assignment 'ra' keeps 'roleDefinitionId' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "roleDefinitionId",
+	}}
+}
+
+test_unknown_secret_principal_type_with_catalogue_gap_is_unverifiable if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "roleDefinitionId": unknown_builtin}, {"secret": ["principalType"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"principalType"}
+}

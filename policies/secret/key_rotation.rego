@@ -3,7 +3,8 @@
 # description: |
 #   A key needs `attributes.expires` and a `rotationPolicy` whose `lifetimeActions` include a
 #   `rotate` action, so Key Vault issues new key versions on schedule instead of relying on
-#   someone to remember. Action types are compared case-insensitively.
+#   someone to remember. Action types are compared case-insensitively. An expiry that is not a
+#   number (a string, say) fails as the wrong type.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation
 #   - https://learn.microsoft.com/azure/key-vault/keys/about-keys-details
@@ -60,6 +61,14 @@ deny contains lib.fail(r, msg) if {
 	msg := sprintf("%s has a rotation policy without a rotate action.", [lib.label(r)])
 }
 
+deny contains lib.fail(r, msg) if {
+	some r in lib.keys
+	e := r.properties.properties.attributes.expires
+	e != null
+	not is_number(e)
+	msg := lib.wrong_type(r, "attributes.expires", e, "a number of seconds since the epoch")
+}
+
 warn contains lib.unverifiable(r, expires_path) if {
 	some r in lib.keys
 	lib.is_unknown(r, expires_path)
@@ -78,9 +87,9 @@ rotates(r) if {
 	lower(t) == "rotate"
 }
 
-# policy_unknowns are the unknown paths that could still hide a rotate action: the policy (or
-# an object holding it) or anything inside it.
+# policy_unknowns are the paths that cannot be read (unknown or secret) and could still hide a
+# rotate action: the policy (or an object holding it) or anything inside it.
 policy_unknowns(r) := {policy_path | lib.is_unknown(r, policy_path)} | {u |
-	some u in r.unknown
+	some u in lib.unreadable_paths(r)
 	startswith(u, concat("", [policy_path, "."]))
 }

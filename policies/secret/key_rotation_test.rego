@@ -74,3 +74,28 @@ test_unknown_expiry_is_unverifiable if {
 	count(key_rotation.deny) == 0 with input as inp
 	{w.unknown | some w in key_rotation.warn} == {"properties.attributes.expires"} with input as inp
 }
+
+# secret_doc is doc with the given paths kept as Pulumi secrets (removed, like the sources do).
+secret_doc(props, secret) := json.patch(doc(props, []), [{"op": "replace", "path": "/resources/0/secret", "value": secret}])
+
+test_deny_expires_as_string if {
+	got := key_rotation.deny with input as doc({"attributes": {"expires": "1802649600"}, "rotationPolicy": rotation("rotate")}, [])
+	got == {{"urn": urn, "msg": "Key Vault key 'signing' sets attributes.expires to a string, not a number of seconds since the epoch."}}
+}
+
+test_unknown_secret_action_type_is_unverifiable if {
+	policy := {"lifetimeActions": [{"action": {}, "trigger": {"timeAfterCreate": "P90D"}}]}
+	inp := secret_doc({"attributes": expiry, "rotationPolicy": policy}, ["properties.rotationPolicy.lifetimeActions.0.action.type"])
+	count(key_rotation.deny) == 0 with input as inp
+	key_rotation.warn == {{
+		"urn": urn,
+		"msg": "Key Vault key 'signing' keeps 'properties.rotationPolicy.lifetimeActions.0.action.type' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.rotationPolicy.lifetimeActions.0.action.type",
+	}} with input as inp
+}
+
+test_unknown_secret_expiry_is_unverifiable if {
+	inp := secret_doc({"attributes": {}, "rotationPolicy": rotation("rotate")}, ["properties.attributes.expires"])
+	count(key_rotation.deny) == 0 with input as inp
+	{w.unknown | some w in key_rotation.warn} == {"properties.attributes.expires"} with input as inp
+}

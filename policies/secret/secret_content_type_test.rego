@@ -42,3 +42,13 @@ test_unknown_is_unverifiable if {
 		"unknown": "properties.contentType",
 	}} with input as inp
 }
+
+test_unknown_secret_content_type_is_unverifiable if {
+	inp := json.patch(doc({}, []), [{"op": "add", "path": "/resources/0/secret/-", "value": "properties.contentType"}])
+	count(secret_content_type.deny) == 0 with input as inp
+	secret_content_type.warn == {{
+		"urn": urn,
+		"msg": "Key Vault secret 'db-connection' keeps 'properties.contentType' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.contentType",
+	}} with input as inp
+}

@@ -2,7 +2,9 @@
 # title: Key Vault secrets should have an expiration date
 # description: |
 #   A secret without `attributes.expires` stays valid for ever, which gives anyone who copies
-#   it unlimited time to use it and removes the prompt to rotate it.
+#   it unlimited time to use it and removes the prompt to rotate it. An expiry that is not a
+#   number (the string `"4102444800"`, say) fails too: ARM rejects or coerces it, so the date
+#   cannot be read from it.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes
 #   - https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices
@@ -37,6 +39,14 @@ deny contains lib.fail(r, msg) if {
 	not lib.is_unknown(r, path)
 	object.get(r.properties, ["properties", "attributes", "expires"], null) == null
 	msg := sprintf("%s has no expiration date.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.secrets
+	e := r.properties.properties.attributes.expires
+	e != null
+	not is_number(e)
+	msg := lib.wrong_type(r, "attributes.expires", e, "a number of seconds since the epoch")
 }
 
 warn contains lib.unverifiable(r, path) if {

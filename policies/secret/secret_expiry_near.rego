@@ -3,7 +3,8 @@
 # description: |
 #   A secret whose `attributes.expires` is already past is unusable: applications reading it
 #   fail. One that expires within `warnDays` of now needs rotating soon and is reported as a
-#   warning. Values above 1e11 (milliseconds) are left to SEC-002.
+#   warning. Values above 1e11 (milliseconds) are left to SEC-002. An expiry that is not a
+#   number (a string, say) fails: whether it is past cannot be read from it.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes
 #   - https://learn.microsoft.com/azure/key-vault/general/event-grid-overview
@@ -66,6 +67,14 @@ warn contains lib.fail(r, msg) if {
 	days := lib.setting("SEC-003", "warnDays")
 	e < now_seconds + (days * day_seconds)
 	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), date(e), days, date(now_seconds)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.secrets
+	e := r.properties.properties.attributes.expires
+	e != null
+	not is_number(e)
+	msg := lib.wrong_type(r, "attributes.expires", e, "a number of seconds since the epoch")
 }
 
 warn contains lib.unverifiable(r, path) if {

@@ -62,3 +62,15 @@ test_unknown_expires_is_unverifiable if {
 		"unknown": "properties.attributes.expires",
 	}} with input as inp
 }
+
+test_deny_expires_as_string if {
+	inp := doc(expires(format_int(now - day, 10)), [])
+	secret_expiry_near.deny == {{"urn": urn, "msg": "Key Vault secret 'db-connection' sets attributes.expires to a string, not a number of seconds since the epoch."}} with input as inp
+	count(secret_expiry_near.warn) == 0 with input as inp
+}
+
+test_unknown_secret_expires_is_unverifiable if {
+	inp := json.patch(doc({}, []), [{"op": "add", "path": "/resources/0/secret/-", "value": "properties.attributes.expires"}])
+	count(secret_expiry_near.deny) == 0 with input as inp
+	{w.unknown | some w in secret_expiry_near.warn} == {"properties.attributes.expires"} with input as inp
+}

@@ -3,7 +3,8 @@
 # description: |
 #   A secret's `attributes.expires` must be no later than `now + maxValidityDays`, so every
 #   secret is rotated on a schedule. `expires` is seconds since the Unix epoch; a value above
-#   1e11 is almost certainly milliseconds (a date thousands of years ahead) and fails. Secrets
+#   1e11 is almost certainly milliseconds (a date thousands of years ahead) and fails, and so
+#   does an expiry that is not a number (a string, say), whose date cannot be read. Secrets
 #   without an expiry are SEC-001's finding.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes
@@ -66,6 +67,14 @@ deny contains lib.fail(r, msg) if {
 	days := lib.setting("SEC-002", "maxValidityDays")
 	e > now_seconds + (days * day_seconds)
 	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), date(e), days, date(now_seconds)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.secrets
+	e := r.properties.properties.attributes.expires
+	e != null
+	not is_number(e)
+	msg := lib.wrong_type(r, "attributes.expires", e, "a number of seconds since the epoch")
 }
 
 warn contains lib.unverifiable(r, path) if {

@@ -58,3 +58,22 @@ test_unknown_expires_is_unverifiable if {
 		"unknown": "properties.attributes.expires",
 	}} with input as inp
 }
+
+test_deny_expires_as_string if {
+	got := secret_max_validity.deny with input as doc(expires("4102444800"), [], 90)
+	got == {{"urn": urn, "msg": "Key Vault secret 'db-connection' sets attributes.expires to a string, not a number of seconds since the epoch."}}
+}
+
+test_deny_expires_as_string_within_limit if {
+	count(secret_max_validity.deny) == 1 with input as doc(expires(format_int(now + day, 10)), [], 90)
+}
+
+test_unknown_secret_expires_is_unverifiable if {
+	inp := json.patch(doc({"attributes": {"enabled": true}}, [], 90), [{"op": "add", "path": "/resources/0/secret/-", "value": "properties.attributes"}])
+	count(secret_max_validity.deny) == 0 with input as inp
+	secret_max_validity.warn == {{
+		"urn": urn,
+		"msg": "Key Vault secret 'db-connection' keeps 'properties.attributes' as a Pulumi secret, so the value at 'properties.attributes.expires' cannot be checked.",
+		"unknown": "properties.attributes.expires",
+	}} with input as inp
+}

@@ -47,3 +47,10 @@ test_unknown_value_is_unverifiable if {
 		"unknown": "properties.value",
 	}} with input as inp
 }
+
+# A secret object holding the value keeps the value a secret too.
+test_allow_secret_properties_object if {
+	inp := json.patch(doc({"secret": ["properties"]}), [{"op": "remove", "path": "/resources/0/properties/properties"}])
+	count(secret_value_encrypted.deny) == 0 with input as inp
+	count(secret_value_encrypted.warn) == 0 with input as inp
+}

@@ -7,7 +7,10 @@
 #   `protect` option or by a `CanNotDelete` management lock on the vault. A lock counts when its
 #   `resourceName` is the vault's name or when it takes a value from the vault
 #   (`propertyDependencies`). A `pulumi preview --json` without `--show-sames` leaves unchanged
-#   locks out, so there an unprotected vault that the change only updates is unverifiable.
+#   locks out, so there an unprotected vault that the change only updates is unverifiable. So
+#   is a vault that a lock may cover whose `level` cannot be read (unknown until the update
+#   runs, or a Pulumi secret), or when a lock's `resourceName` cannot be read and does not
+#   come from a resource of this stack.
 # related_resources:
 #   - https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources
 #   - https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
@@ -65,6 +68,7 @@ deny contains lib.fail(r, msg) if {
 	not r.protect
 	not locked(r)
 	not lock_pending(r)
+	count(unresolved_locks) == 0
 	not lib.relations_hidden(r)
 	msg := sprintf("%s is neither protected nor covered by a CanNotDelete lock.", [lib.label(r)])
 }
@@ -80,14 +84,39 @@ warn contains lib.unverifiable_msg(r, lib.hidden_path, msg) if {
 	msg := sprintf("%s is not protected and this preview shows no CanNotDelete lock on it; unchanged locks are listed only by `pulumi preview --json --show-sames` or a stack export.", [lib.label(r)])
 }
 
-warn contains lib.unverifiable_on(r, l, "level", msg) if {
+warn contains lib.unverifiable_on(r, l, "level", level_msg(r, l)) if {
 	lib.is_prod
 	some r in lib.vaults
 	not r.protect
 	not locked(r)
 	some l in pending_locks(r)
-	msg := sprintf("%s is covered by %s, whose 'level' has no known value until the update runs.", [lib.label(r), lib.label(l)])
 }
+
+level_msg(r, l) := sprintf("%s is covered by %s, whose 'level' is kept as a Pulumi secret, so it cannot be checked.", [lib.label(r), lib.label(l)]) if {
+	lib.is_secret(l, "level")
+} else := sprintf("%s is covered by %s, whose 'level' has no known value until the update runs.", [lib.label(r), lib.label(l)])
+
+# A lock whose target cannot be read may be the one that covers an unlocked vault.
+warn contains lib.unverifiable_via(r, first_unresolved_lock, "resourceName") if {
+	lib.is_prod
+	some r in lib.vaults
+	not r.protect
+	not locked(r)
+	not lock_pending(r)
+	count(unresolved_locks) > 0
+}
+
+# unresolved_locks name their resource with a value that cannot be read (unknown or secret)
+# and that does not come from a resource of this stack, so any vault may be theirs.
+unresolved_locks := {l |
+	some l in lib.locks
+	lib.is_unknown(l, "resourceName")
+	count(lib.dependency_urns(l, "resourceName")) == 0
+	keyvault_namespace(l)
+}
+
+# One unresolved lock is enough to name in every finding; picked once, not per vault.
+first_unresolved_lock := [l | some l in unresolved_locks; l.urn == min({x.urn | some x in unresolved_locks})][0]
 
 locked(v) if {
 	some l in vault_locks(v)

@@ -133,3 +133,35 @@ test_allow_partial_preview_protected_vault if {
 	count(deletion_guard.deny) == 0 with input as inp
 	count(deletion_guard.warn) == 0 with input as inp
 }
+
+test_unknown_secret_lock_level_is_unverifiable if {
+	l := object.union(lock({"resourceName": "kv-store-prod"}, [], {}), {"secret": ["level"]})
+	inp := doc("prod", [vault("create", false), l])
+	count(deletion_guard.deny) == 0 with input as inp
+	deletion_guard.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' is covered by Management lock 'vault-lock', whose 'level' is kept as a Pulumi secret, so it cannot be checked.",
+		"unknown": "level",
+		"on": lock_urn,
+	}} with input as inp
+}
+
+# A secret resourceName from config (no dependency) may name this vault: not a failure.
+test_unknown_secret_lock_target_is_unverifiable if {
+	l := object.union(lock({"level": "CanNotDelete", "resourceType": "vaults"}, [], {}), {"secret": ["resourceName"]})
+	inp := doc("prod", [vault("create", false), l])
+	count(deletion_guard.deny) == 0 with input as inp
+	deletion_guard.warn == {{
+		"urn": vault_urn,
+		"msg": "Key Vault 'vault' cannot be checked: Management lock 'vault-lock' keeps 'resourceName' as a Pulumi secret.",
+		"unknown": "resourceName",
+		"on": lock_urn,
+	}} with input as inp
+}
+
+test_allow_secret_lock_target_resolved_through_dependency if {
+	l := object.union(lock({"level": "CanNotDelete", "resourceType": "vaults"}, [], {"resourceName": [vault_urn]}), {"secret": ["resourceName"]})
+	inp := doc("prod", [vault("create", false), l])
+	count(deletion_guard.deny) == 0 with input as inp
+	count(deletion_guard.warn) == 0 with input as inp
+}

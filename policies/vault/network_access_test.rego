@@ -81,3 +81,13 @@ test_unknown_network_acls_is_unverifiable if {
 	count(network_access.deny) == 0 with input as inp
 	{w.unknown | some w in network_access.warn} == {"properties.networkAcls.defaultAction", "properties.networkAcls.bypass"} with input as inp
 }
+
+test_unknown_secret_public_access_with_open_firewall_is_unverifiable if {
+	inp := json.patch(doc({"networkAcls": {"defaultAction": "Allow"}}, []), [{"op": "replace", "path": "/resources/0/secret", "value": ["properties.publicNetworkAccess"]}])
+	count(network_access.deny) == 0 with input as inp
+	network_access.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'properties.publicNetworkAccess' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.publicNetworkAccess",
+	}} with input as inp
+}

@@ -5,6 +5,7 @@
 #   soft-deleted vault or object before its retention period ends. Azure's default is off, so
 #   an absent `enablePurgeProtection` fails. An explicit `false` fails twice: Azure rejects
 #   `false` once purge protection has been enabled, so the property should be omitted instead.
+#   A value that is not a boolean (the string `"true"`, say) fails as the wrong type.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview#purge-protection
 #   - https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults
@@ -35,11 +36,20 @@ import data.kvguard.lib
 
 path := "properties.enablePurgeProtection"
 
+# Absent (or null) counts as off, like an explicit false.
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	not lib.is_unknown(r, path)
-	object.get(r.properties, ["properties", "enablePurgeProtection"], false) != true
+	object.get(r.properties, ["properties", "enablePurgeProtection"], null) in {null, false}
 	msg := sprintf("%s does not have purge protection enabled.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	v := r.properties.properties.enablePurgeProtection
+	v != null
+	not is_boolean(v)
+	msg := lib.wrong_type(r, "enablePurgeProtection", v, "a boolean")
 }
 
 deny contains lib.fail(r, msg) if {

@@ -34,9 +34,28 @@ test_deny_explicit_false_also_says_omit_it if {
 	}
 }
 
-test_deny_string_true_is_not_enabled if {
+# A string is the wrong type: one failure that names it, not "does not have ... enabled".
+test_deny_string_true_is_the_wrong_type if {
 	got := purge_protection.deny with input as doc({"enablePurgeProtection": "true"}, [])
-	got == {{"urn": urn, "msg": off_msg}}
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets enablePurgeProtection to a string, not a boolean."}}
+}
+
+test_deny_number_is_the_wrong_type if {
+	got := purge_protection.deny with input as doc({"enablePurgeProtection": 1}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets enablePurgeProtection to a number, not a boolean."}}
+}
+
+# secret_doc is doc with the given paths kept as Pulumi secrets (removed, like the sources do).
+secret_doc(settings, secret) := json.patch(doc(settings, []), [{"op": "replace", "path": "/resources/0/secret", "value": secret}])
+
+test_unknown_secret_is_unverifiable if {
+	inp := secret_doc({}, ["properties.enablePurgeProtection"])
+	count(purge_protection.deny) == 0 with input as inp
+	purge_protection.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'properties.enablePurgeProtection' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.enablePurgeProtection",
+	}} with input as inp
 }
 
 test_allow_enabled if {

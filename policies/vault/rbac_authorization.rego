@@ -3,8 +3,9 @@
 # description: |
 #   With `enableRbacAuthorization: true` data-plane access is granted by role assignments that
 #   can be scoped to one secret, reviewed and audited like any other Azure RBAC grant. Azure's
-#   default in the API version the provider uses is off, so an absent value fails. Inline
-#   `accessPolicies` on the vault and separate `keyvault:AccessPolicy` resources fail too.
+#   default in the API version the provider uses is off, so an absent value fails, and so
+#   does a value that is not a boolean (the string `"true"`, say). Inline `accessPolicies` on
+#   the vault and separate `keyvault:AccessPolicy` resources fail too.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-guide
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-migration
@@ -37,11 +38,20 @@ rbac_path := "properties.enableRbacAuthorization"
 
 policies_path := "properties.accessPolicies"
 
+# Absent (or null) counts as off, the default of the API version the provider uses.
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	not lib.is_unknown(r, rbac_path)
-	object.get(r.properties, ["properties", "enableRbacAuthorization"], false) != true
+	object.get(r.properties, ["properties", "enableRbacAuthorization"], null) in {null, false}
 	msg := sprintf("%s does not use RBAC authorization.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	v := r.properties.properties.enableRbacAuthorization
+	v != null
+	not is_boolean(v)
+	msg := lib.wrong_type(r, "enableRbacAuthorization", v, "a boolean")
 }
 
 deny contains lib.fail(r, msg) if {

@@ -73,3 +73,14 @@ test_unknown_access_policies_is_unverifiable if {
 	count(rbac_authorization.deny) == 0 with input as inp
 	{w.unknown | some w in rbac_authorization.warn} == {"properties.accessPolicies"} with input as inp
 }
+
+test_deny_rbac_flag_as_string if {
+	got := rbac_authorization.deny with input as doc([vault({"enableRbacAuthorization": "true"}, [])])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets enableRbacAuthorization to a string, not a boolean."}}
+}
+
+test_unknown_secret_rbac_flag_is_unverifiable if {
+	inp := doc([object.union(vault({}, []), {"secret": ["properties.enableRbacAuthorization"]})])
+	count(rbac_authorization.deny) == 0 with input as inp
+	{w.unknown | some w in rbac_authorization.warn} == {"properties.enableRbacAuthorization"} with input as inp
+}

@@ -5,7 +5,8 @@
 #   the vault honours: access policies stop working when RBAC is turned on, and role
 #   assignments stop working when it is turned off. Applications can lose access, or principals
 #   can gain it, without any change to their own grants. An absent value counts as `false`, the
-#   default of the API version the provider uses.
+#   default of the API version the provider uses. A new value that is not a boolean (the
+#   string `"true"`, say) fails: whether the change flips the model cannot be told from it.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-migration
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-access-policy
@@ -42,9 +43,24 @@ old_rbac(r) := object.get(r.oldProperties, ["properties", "enableRbacAuthorizati
 
 new_rbac(r) := object.get(r.properties, ["properties", "enableRbacAuthorization"], false) == true
 
+# new_value is the new enableRbacAuthorization when it is set (not null).
+new_value(r) := v if {
+	v := r.properties.properties.enableRbacAuthorization
+	v != null
+}
+
+mistyped(r) if not is_boolean(new_value(r))
+
+deny contains lib.fail(r, msg) if {
+	some r in changed
+	mistyped(r)
+	msg := lib.wrong_type(r, "enableRbacAuthorization", new_value(r), "a boolean")
+}
+
 deny contains lib.fail(r, msg) if {
 	some r in changed
 	not lib.is_unknown(r, path)
+	not mistyped(r)
 	not old_rbac(r)
 	new_rbac(r)
 	msg := sprintf("%s switches from access policies to RBAC authorization, which changes who can reach its data at once.", [lib.label(r)])
@@ -53,6 +69,7 @@ deny contains lib.fail(r, msg) if {
 deny contains lib.fail(r, msg) if {
 	some r in changed
 	not lib.is_unknown(r, path)
+	not mistyped(r)
 	old_rbac(r)
 	not new_rbac(r)
 	msg := sprintf("%s switches from RBAC authorization to access policies, which changes who can reach its data at once.", [lib.label(r)])

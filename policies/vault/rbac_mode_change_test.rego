@@ -58,3 +58,15 @@ test_unknown_new_value_is_unverifiable if {
 		"unknown": "properties.enableRbacAuthorization",
 	}} with input as inp
 }
+
+# A string is neither true nor false: the flip cannot be told, and it is reported as the type.
+test_deny_new_value_as_string if {
+	got := rbac_mode_change.deny with input as doc("update", {"enableRbacAuthorization": true}, {"enableRbacAuthorization": "true"}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets enableRbacAuthorization to a string, not a boolean."}}
+}
+
+test_unknown_secret_new_value_is_unverifiable if {
+	inp := json.patch(doc("update", {"enableRbacAuthorization": false}, {}, []), [{"op": "replace", "path": "/resources/0/secret", "value": ["properties.enableRbacAuthorization"]}])
+	count(rbac_mode_change.deny) == 0 with input as inp
+	{w.unknown | some w in rbac_mode_change.warn} == {"properties.enableRbacAuthorization"} with input as inp
+}

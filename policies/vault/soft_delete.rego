@@ -4,6 +4,8 @@
 #   Soft delete keeps a deleted vault and its objects recoverable for the retention period.
 #   An absent `enableSoftDelete` or `softDeleteRetentionInDays` takes Azure's default (on,
 #   90 days), so only an explicit `false` or a retention outside the configured bounds fails.
+#   A value of the wrong type (`"7"` rather than `7`, `"false"` rather than `false`) fails
+#   too: ARM rejects or coerces it, so what Azure keeps cannot be read from it.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
 #   - https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults
@@ -14,7 +16,8 @@
 #   enforcement: mandatory
 #   recommended_action: |
 #     Remove `enableSoftDelete: false` (or set it to true) and set `softDeleteRetentionInDays`
-#     between minRetentionDays and maxRetentionDays (90 in production).
+#     to a number of days (not a string) between minRetentionDays and maxRetentionDays (90 in
+#     production).
 #   resource_types:
 #     - azure-native:keyvault:Vault
 #   config:
@@ -50,6 +53,22 @@ deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	r.properties.properties.enableSoftDelete == false
 	msg := sprintf("%s has soft delete disabled.", [lib.label(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	v := r.properties.properties.enableSoftDelete
+	v != null
+	not is_boolean(v)
+	msg := lib.wrong_type(r, "enableSoftDelete", v, "a boolean")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	days := r.properties.properties.softDeleteRetentionInDays
+	days != null
+	not is_number(days)
+	msg := lib.wrong_type(r, "softDeleteRetentionInDays", days, "a number of days")
 }
 
 deny contains lib.fail(r, msg) if {

@@ -66,3 +66,48 @@ test_unknown_whole_properties_is_unverifiable if {
 	paths := {w.unknown | some w in soft_delete.warn} with input as inp
 	paths == {"properties.enableSoftDelete", "properties.softDeleteRetentionInDays"}
 }
+
+test_deny_retention_as_string if {
+	got := soft_delete.deny with input as doc({"softDeleteRetentionInDays": "7"}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets softDeleteRetentionInDays to a string, not a number of days."}}
+}
+
+test_deny_retention_as_string_even_when_in_range if {
+	got := soft_delete.deny with input as doc({"softDeleteRetentionInDays": "90"}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets softDeleteRetentionInDays to a string, not a number of days."}}
+}
+
+test_deny_soft_delete_flag_as_string if {
+	got := soft_delete.deny with input as doc({"enableSoftDelete": "false", "softDeleteRetentionInDays": 90}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets enableSoftDelete to a string, not a boolean."}}
+}
+
+# secret_doc is doc with the given paths kept as Pulumi secrets (removed, like the sources do).
+secret_doc(settings, secret) := json.patch(doc(settings, []), [{"op": "replace", "path": "/resources/0/secret", "value": secret}])
+
+test_unknown_secret_retention_is_unverifiable if {
+	inp := secret_doc({"enableSoftDelete": true}, ["properties.softDeleteRetentionInDays"])
+	count(soft_delete.deny) == 0 with input as inp
+	soft_delete.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'properties.softDeleteRetentionInDays' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.softDeleteRetentionInDays",
+	}} with input as inp
+}
+
+test_unknown_secret_whole_properties_is_unverifiable if {
+	inp := json.patch(secret_doc({}, ["properties"]), [{"op": "remove", "path": "/resources/0/properties/properties"}])
+	count(soft_delete.deny) == 0 with input as inp
+	soft_delete.warn == {
+		{
+			"urn": urn,
+			"msg": "Key Vault 'vault' keeps 'properties' as a Pulumi secret, so the value at 'properties.enableSoftDelete' cannot be checked.",
+			"unknown": "properties.enableSoftDelete",
+		},
+		{
+			"urn": urn,
+			"msg": "Key Vault 'vault' keeps 'properties' as a Pulumi secret, so the value at 'properties.softDeleteRetentionInDays' cannot be checked.",
+			"unknown": "properties.softDeleteRetentionInDays",
+		},
+	} with input as inp
+}

@@ -4,7 +4,9 @@
 #   `tenantId` decides which Microsoft Entra tenant authenticates requests to the vault. ARM
 #   rejects an empty or malformed value, so a missing or non-GUID value is caught here before
 #   the update starts. The unknown sentinel is itself a GUID; sources remove it, so an unknown
-#   tenant id is reported as unverifiable, never as a pass.
+#   tenant id is reported as unverifiable, never as a pass. So is a tenant id kept as a Pulumi
+#   secret, which the policies cannot read. A value that is not a string fails as the wrong
+#   type.
 # related_resources:
 #   - https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults
 #   - https://learn.microsoft.com/entra/fundamentals/how-to-find-tenant
@@ -41,6 +43,15 @@ deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	has_value(r)
 	tenant := r.properties.properties.tenantId
+	not is_string(tenant)
+	msg := lib.wrong_type(r, "tenantId", tenant, "a GUID string")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	has_value(r)
+	tenant := r.properties.properties.tenantId
+	is_string(tenant)
 	not lib.is_guid(tenant)
 	msg := sprintf("%s has the tenant id '%v', which is not a GUID.", [lib.label(r), tenant])
 }

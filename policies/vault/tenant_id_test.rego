@@ -55,3 +55,32 @@ test_unknown_parent_object_is_unverifiable if {
 	count(tenant_id.deny) == 0 with input as inp
 	{w.unknown | some w in tenant_id.warn} == {"properties.tenantId"} with input as inp
 }
+
+test_deny_not_a_string if {
+	got := tenant_id.deny with input as doc({"tenantId": {"id": "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"}}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets tenantId to an object, not a GUID string."}}
+}
+
+# A "[secret]" tenant id is removed by the source: not "does not set a tenant id".
+test_unknown_secret_tenant_is_unverifiable if {
+	inp := json.patch(doc({"sku": {"family": "A", "name": "standard"}}, []), [{"op": "replace", "path": "/resources/0/secret", "value": ["properties.tenantId"]}])
+	count(tenant_id.deny) == 0 with input as inp
+	tenant_id.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'properties.tenantId' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "properties.tenantId",
+	}} with input as inp
+}
+
+test_unknown_secret_parent_object_is_unverifiable if {
+	inp := json.patch(doc({}, []), [
+		{"op": "replace", "path": "/resources/0/secret", "value": ["properties"]},
+		{"op": "remove", "path": "/resources/0/properties/properties"},
+	])
+	count(tenant_id.deny) == 0 with input as inp
+	tenant_id.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'properties' as a Pulumi secret, so the value at 'properties.tenantId' cannot be checked.",
+		"unknown": "properties.tenantId",
+	}} with input as inp
+}

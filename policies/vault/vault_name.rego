@@ -3,7 +3,8 @@
 # description: |
 #   Azure accepts a vault name of 3 to 24 characters that starts with a letter, ends with a
 #   letter or digit and holds only letters, digits and single hyphens. Catching a bad name in
-#   review saves a failed deployment halfway through an update.
+#   review saves a failed deployment halfway through an update. A `vaultName` that is not a
+#   string fails; an absent one is left to Pulumi's auto-naming.
 # related_resources:
 #   - https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftkeyvault
 #   - https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#vault-name-and-object-name
@@ -34,6 +35,14 @@ named contains [r, name] if {
 	some r in lib.vaults
 	name := r.properties.vaultName
 	is_string(name)
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	name := r.properties.vaultName
+	name != null
+	not is_string(name)
+	msg := lib.wrong_type(r, "vaultName", name, "a string")
 }
 
 deny contains lib.fail(r, msg) if {

@@ -74,3 +74,17 @@ test_unknown_name_is_unverifiable if {
 		"unknown": "vaultName",
 	}} with input as inp
 }
+
+test_deny_name_not_a_string if {
+	msgs(123) == {"Key Vault 'vault' sets vaultName to a number, not a string."}
+}
+
+test_unknown_secret_name_is_unverifiable if {
+	inp := json.patch(doc({"resourceGroupName": "rg"}, []), [{"op": "replace", "path": "/resources/0/secret", "value": ["vaultName"]}])
+	count(vault_name.deny) == 0 with input as inp
+	vault_name.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' keeps 'vaultName' as a Pulumi secret, so its value cannot be checked.",
+		"unknown": "vaultName",
+	}} with input as inp
+}

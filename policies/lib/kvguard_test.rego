@@ -1,0 +1,52 @@
+package kvguard.lib_test
+
+import data.kvguard.lib
+
+# res builds a resource with the given unknown and secret paths (their values removed).
+res(type, unknown, secret) := {
+	"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault",
+	"type": type,
+	"name": "vault",
+	"op": "create",
+	"custom": true,
+	"properties": {},
+	"unknown": unknown,
+	"secret": secret,
+}
+
+vault(unknown, secret) := res(lib.type_vault, unknown, secret)
+
+test_unknown_path_and_its_ancestors if {
+	lib.is_unknown(vault(["properties.tenantId"], []), "properties.tenantId")
+	lib.is_unknown(vault(["properties"], []), "properties.tenantId")
+	not lib.is_unknown(vault(["properties.tenant"], []), "properties.tenantId")
+	not lib.is_unknown(vault(["properties.tenantId"], []), "properties")
+}
+
+# A secret value is as unreadable as an unknown one, ancestors included.
+test_unknown_secret_path_and_its_ancestors if {
+	lib.is_unknown(vault([], ["properties.tenantId"]), "properties.tenantId")
+	lib.is_unknown(vault([], ["properties"]), "properties.tenantId")
+	lib.is_secret(vault([], ["properties"]), "properties.tenantId")
+	not lib.is_secret(vault(["properties"], []), "properties.tenantId")
+	not lib.is_unknown(vault([], ["properties.tenantId"]), "properties.tenantIds")
+}
+
+test_unknown_messages_say_why if {
+	lib.unverifiable(vault(["properties.tenantId"], []), "properties.tenantId").msg == "Key Vault 'vault' has no known value at 'properties.tenantId' until the update runs."
+	lib.unverifiable(vault([], ["properties.tenantId"]), "properties.tenantId").msg == "Key Vault 'vault' keeps 'properties.tenantId' as a Pulumi secret, so its value cannot be checked."
+	lib.unverifiable(vault([], ["properties"]), "properties.tenantId").msg == "Key Vault 'vault' keeps 'properties' as a Pulumi secret, so the value at 'properties.tenantId' cannot be checked."
+}
+
+test_allow_key_vault_secret_value_is_not_unreadable if {
+	lib.unreadable_paths(res(lib.type_secret, ["properties.contentType"], ["properties.value", "properties.attributes"])) == ["properties.contentType", "properties.attributes"]
+	lib.unreadable_paths(vault([], ["properties.value"])) == ["properties.value"]
+	lib.unreadable_paths(vault(["tags"], [])) == ["tags"]
+}
+
+test_deny_wrong_type_message if {
+	lib.wrong_type(vault([], []), "softDeleteRetentionInDays", "7", "a number of days") == "Key Vault 'vault' sets softDeleteRetentionInDays to a string, not a number of days."
+	lib.type_noun({}) == "an object"
+	lib.type_noun([1]) == "an array"
+	lib.type_noun(true) == "a boolean"
+}
