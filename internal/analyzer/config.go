@@ -81,8 +81,10 @@ func configSchema(p engine.Policy) (*pulumirpc.PolicyConfigSchema, error) {
 		if t, ok := setting["type"].(string); ok {
 			prop["type"] = t
 		}
-		if items, ok := setting["items"]; ok {
-			prop["items"] = items
+		for _, k := range []string{"items", "minimum", "maximum"} {
+			if v, ok := setting[k]; ok {
+				prop[k] = v
+			}
 		}
 		desc, _ := setting["description"].(string)
 		if def, ok := setting["default"]; ok {

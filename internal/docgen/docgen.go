@@ -94,7 +94,17 @@ func writePolicy(b *bytes.Buffer, p engine.Policy) {
 			if v, ok := s["prod"]; ok {
 				prod = "`" + value(v) + "`"
 			}
-			fmt.Fprintf(b, "| `%s` | %s | `%s` | %s | %s |\n", name, cell(str(s["type"])), value(s["default"]), prod, cell(str(s["description"])))
+			typ := str(s["type"])
+			if items, ok := s["items"].(map[string]any); ok {
+				typ += " of " + str(items["type"])
+			}
+			if lo, ok := s["minimum"]; ok {
+				typ += ", at least " + value(lo)
+			}
+			if hi, ok := s["maximum"]; ok {
+				typ += ", at most " + value(hi)
+			}
+			fmt.Fprintf(b, "| `%s` | %s | `%s` | %s | %s |\n", name, cell(typ), value(s["default"]), prod, cell(str(s["description"])))
 		}
 	}
 

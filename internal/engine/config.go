@@ -68,6 +68,11 @@ func ParsePackConfig(name string, data []byte) (PackConfig, error) {
 	if !ok {
 		return PackConfig{}, &ConfigError{File: name, Expected: "a JSON object keyed by policy id or \"all\""}
 	}
+	// encoding/json keeps the last of two equal keys; a second entry for a policy is a
+	// merge mistake that would silently win.
+	if dup, ok := duplicateTopKey(data); ok {
+		return PackConfig{}, &ConfigError{File: name, Path: dup, Expected: "one entry per policy, given twice"}
+	}
 	keys := sortedKeys(top)
 	for _, key := range keys {
 		v := top[key]
@@ -205,6 +210,32 @@ func (e *Engine) ValidateConfig(cfg PackConfig) error {
 	return nil
 }
 
+// duplicateTopKey returns the first key that the top-level object of data (valid JSON) has
+// twice.
+func duplicateTopKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
 // checkSetting returns "" when v matches the setting schema, else what was expected.
 func checkSetting(schema map[string]any, v any) string {
 	typ, _ := schema["type"].(string)
@@ -221,12 +252,12 @@ func checkSetting(schema map[string]any, v any) string {
 		return "a boolean"
 	case "integer":
 		if f, ok := toFloat(v); ok && f == math.Trunc(f) {
-			return ""
+			return checkRange(schema, f, "an integer")
 		}
 		return "an integer"
 	case "number":
-		if _, ok := toFloat(v); ok {
-			return ""
+		if f, ok := toFloat(v); ok {
+			return checkRange(schema, f, "a number")
 		}
 		return "a number"
 	case "array":
@@ -249,6 +280,22 @@ func checkSetting(schema map[string]any, v any) string {
 		return "an object"
 	}
 	return "a value of type " + typ
+}
+
+// checkRange applies the schema's JSON-schema "minimum" and "maximum" (a negative validity
+// period would make every secret fail; Azure caps soft delete at 90 days).
+func checkRange(schema map[string]any, f float64, what string) string {
+	lo, hasLo := toFloat(schema["minimum"])
+	hi, hasHi := toFloat(schema["maximum"])
+	switch {
+	case hasLo && hasHi && (f < lo || f > hi):
+		return fmt.Sprintf("%s from %v to %v", what, lo, hi)
+	case hasLo && f < lo:
+		return fmt.Sprintf("%s of at least %v", what, lo)
+	case hasHi && f > hi:
+		return fmt.Sprintf("%s of at most %v", what, hi)
+	}
+	return ""
 }
 
 func toFloat(v any) (float64, bool) {

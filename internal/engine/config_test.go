@@ -50,6 +50,9 @@ func TestConfigErrors(t *testing.T) {
 		{"number for boolean", `{"TST-003": {"strict": 1}}`, "TST-003.strict", "a boolean"},
 		{"wrong list items", `{"TST-003": {"allowedTypes": [1]}}`, "TST-003.allowedTypes", "a list of strings"},
 		{"scalar for list", `{"TST-003": {"allowedTypes": "text/plain"}}`, "TST-003.allowedTypes", "a list"},
+		{"below minimum", `{"TST-001": {"minRetentionDays": 3}}`, "TST-001.minRetentionDays", "an integer from 7 to 90"},
+		{"above maximum", `{"TST-001": {"minRetentionDays": 120}}`, "TST-001.minRetentionDays", "an integer from 7 to 90"},
+		{"duplicate policy key", `{"TST-001": "advisory", "TST-001": "mandatory"}`, "TST-001", "one entry per policy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ var (
 		"id": true, "severity": true, "enforcement": true, "prod_enforcement": true,
 		"recommended_action": true, "resource_types": true, "config": true, "references": true,
 	}
-	settingKeys = map[string]bool{"type": true, "description": true, "default": true, "prod": true, "items": true}
+	settingKeys = map[string]bool{"type": true, "description": true, "default": true, "prod": true, "items": true, "minimum": true, "maximum": true}
 )
 
 // metaError names the policy file and the METADATA key that is wrong.
@@ -130,7 +130,7 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 			}
 			for k := range s {
 				if !settingKeys[k] {
-					return p, metaError(file, key+"."+k, "one of type, description, default, prod, items")
+					return p, metaError(file, key+"."+k, "one of type, description, default, prod, items, minimum, maximum")
 				}
 			}
 			typ, _ := s["type"].(string)
@@ -148,8 +148,10 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 				return p, metaError(file, key+".default", exp)
 			}
 			entry := map[string]any{"type": typ, "description": s["description"], "default": normalizeSetting(typ, def)}
-			if items, ok := s["items"]; ok {
-				entry["items"] = items
+			for _, k := range []string{"items", "minimum", "maximum"} {
+				if v, ok := s[k]; ok {
+					entry[k] = v
+				}
 			}
 			if prod, ok := s["prod"]; ok {
 				if exp := checkSetting(s, prod); exp != "" {

@@ -21,6 +21,7 @@
 #   config:
 #     minRetentionDays:
 #       type: integer
+#       minimum: 1
 #       description: Fewest days a workspace must keep logs.
 #       default: 90
 #       prod: 365

@@ -22,6 +22,8 @@
 #   config:
 #     requiredTags:
 #       type: array
+#       items:
+#         type: string
 #       description: Tag names every vault and managed identity must carry.
 #       default:
 #         - environment

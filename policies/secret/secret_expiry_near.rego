@@ -21,6 +21,7 @@
 #   config:
 #     warnDays:
 #       type: integer
+#       minimum: 0
 #       description: Days before expiry from which a secret is reported as about to expire.
 #       default: 30
 #       prod: 30

@@ -22,6 +22,7 @@
 #   config:
 #     maxValidityDays:
 #       type: integer
+#       minimum: 1
 #       description: Most days ahead of now that a secret may expire.
 #       default: 365
 #       prod: 90

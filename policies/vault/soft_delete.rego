@@ -23,11 +23,15 @@
 #   config:
 #     minRetentionDays:
 #       type: integer
+#       minimum: 7
+#       maximum: 90
 #       description: Fewest days a deleted vault or object must stay recoverable.
 #       default: 7
 #       prod: 90
 #     maxRetentionDays:
 #       type: integer
+#       minimum: 7
+#       maximum: 90
 #       description: Most days a deleted vault or object may stay recoverable (Azure allows 90).
 #       default: 90
 #       prod: 90

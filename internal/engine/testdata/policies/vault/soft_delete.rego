@@ -14,6 +14,8 @@
 #   config:
 #     minRetentionDays:
 #       type: integer
+#       minimum: 7
+#       maximum: 90
 #       description: Minimum soft delete retention in days.
 #       default: 7
 #       prod: 90
