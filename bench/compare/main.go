@@ -9,7 +9,11 @@
 // bench/estate, and normalises it once with `kvguard input`, because opa and conftest read the
 // document policies see, not a raw preview. kvguard is timed on the raw preview (parse,
 // normalise, evaluate, report); opa and conftest on the normalised document. Times are wall
-// clock medians; peak memory is the child's maximum resident set size from rusage.
+// clock medians; peak memory is the child's maximum resident set size from rusage. Each tool
+// runs up to -runs times per size, interleaved, until its runs add up to -budget (conftest
+// needs minutes per run at 100k). The untimed kvguard run with --format json and the first
+// opa and conftest runs (whose output is kept) give the findings, and the command exits 1
+// when the three sets differ.
 //
 // It is run by hand, not in CI: it needs minutes and a quiet machine.
 package main
@@ -55,6 +59,7 @@ type config struct {
 	dir      string
 	tools    []string
 	keep     bool
+	budget   time.Duration
 	moduleRt string
 }
 
@@ -67,10 +72,11 @@ func run(ctx context.Context, args []string) error {
 	dir := fl.String("dir", filepath.Join(os.TempDir(), "kvguard-bench"), "work directory for binaries, inputs and outputs")
 	tools := fl.String("tools", "kvguard,opa,conftest", "tools to run")
 	keep := fl.Bool("keep", true, "keep generated files in -dir (the 100k preview is ~400 MB)")
+	budget := fl.Duration("budget", 5*time.Minute, "stop timing a tool at a size once its runs add up to this (at least one run is always timed)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	c := config{runs: *runs, seed: *seed, stack: *stack, dir: *dir, keep: *keep}
+	c := config{runs: *runs, seed: *seed, stack: *stack, dir: *dir, keep: *keep, budget: *budget}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -257,6 +263,15 @@ type toolResult struct {
 	samples []sample
 }
 
+// total is the wall time of all timed runs.
+func (t toolResult) total() time.Duration {
+	var d time.Duration
+	for _, s := range t.samples {
+		d += s.wall
+	}
+	return d
+}
+
 func (t toolResult) median() sample {
 	if len(t.samples) == 0 {
 		return sample{}
@@ -325,10 +340,17 @@ func measureSize(ctx context.Context, c config, n int, now, polDir, query string
 		}
 	}
 	for _, t := range order[1:] {
+		// This run is the timed command itself (its output kept rather than discarded), so it
+		// counts as the tool's first timed run: conftest needs minutes at 100k resources.
 		var out bytes.Buffer
-		if _, err := timed(ctx, &out, commands[t][0], commands[t][1:]...); err != nil {
+		s, err := timed(ctx, &out, commands[t][0], commands[t][1:]...)
+		if err != nil {
 			return r, fmt.Errorf("%s: %w", t, err)
 		}
+		tr := r.tools[t]
+		tr.samples = append(tr.samples, s)
+		r.tools[t] = tr
+		fmt.Fprintf(os.Stderr, "compare: n=%d run 1 %-8s %8.3fs %6.0f MiB\n", n, t, s.wall.Seconds(), float64(s.maxKB)/1024)
 		parse := map[string]func([]byte, *engine.Engine, map[string]bool) (map[finding]bool, error){
 			"opa": opaFindings, "conftest": conftestFindings,
 		}[t]
@@ -355,14 +377,17 @@ func measureSize(ctx context.Context, c config, n int, now, polDir, query string
 
 	for i := 0; i < c.runs; i++ {
 		for _, t := range order {
+			tr := r.tools[t]
+			if len(tr.samples) >= c.runs || (len(tr.samples) > 0 && tr.total() >= c.budget) {
+				continue
+			}
 			s, err := timed(ctx, io.Discard, commands[t][0], commands[t][1:]...)
 			if err != nil {
 				return r, fmt.Errorf("%s: %w", t, err)
 			}
-			tr := r.tools[t]
 			tr.samples = append(tr.samples, s)
 			r.tools[t] = tr
-			fmt.Fprintf(os.Stderr, "compare: n=%d run %d %-8s %8.3fs %6.0f MB\n", n, i+1, t, s.wall.Seconds(), float64(s.maxKB)/1024)
+			fmt.Fprintf(os.Stderr, "compare: n=%d run %d %-8s %8.3fs %6.0f MiB\n", n, len(tr.samples), t, s.wall.Seconds(), float64(s.maxKB)/1024)
 		}
 	}
 	if !c.keep {
@@ -567,8 +592,8 @@ func loadavg() string {
 }
 
 func printTable(w io.Writer, c config, rows []row) {
-	fmt.Fprintf(w, "\nkvguard check (raw preview) vs opa eval and conftest test (normalised input), %d runs, medians, %s\n\n", c.runs, loadavg())
-	fmt.Fprintln(w, "| resources | preview MB | input MB | kvguard s | opa s | conftest s | opa/kvguard | conftest/kvguard | kvguard µs/resource | peak MB kvguard / opa / conftest | kvguard peak / preview | findings (fail + unverifiable) | same findings |")
+	fmt.Fprintf(w, "\nkvguard check (raw preview) vs opa eval and conftest test (normalised input), up to %d runs each (budget %s), medians, %s\n\n", c.runs, c.budget, loadavg())
+	fmt.Fprintln(w, "| resources | preview MB | input MB | kvguard s | opa s | conftest s | opa/kvguard | conftest/kvguard | kvguard µs/resource | peak MiB kvguard / opa / conftest | kvguard peak / preview | findings (fail + unverifiable) | same findings |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|")
 	for _, r := range rows {
 		k, o, cf := r.tools["kvguard"].median(), r.tools["opa"].median(), r.tools["conftest"].median()
@@ -601,8 +626,10 @@ func printTable(w io.Writer, c config, rows []row) {
 	}
 	fmt.Fprintln(w)
 	for _, r := range rows {
-		fmt.Fprintf(w, "n=%d: kvguard input (normalisation for opa/conftest, not counted) %.2fs; CPU medians kvguard %.2fs, opa %.2fs, conftest %.2fs\n",
-			r.n, r.normalise.wall.Seconds(), r.tools["kvguard"].median().cpu.Seconds(), r.tools["opa"].median().cpu.Seconds(), r.tools["conftest"].median().cpu.Seconds())
+		fmt.Fprintf(w, "n=%d: runs kvguard %d, opa %d, conftest %d; kvguard input (normalisation for opa/conftest, not counted) %.2fs; CPU medians kvguard %.2fs, opa %.2fs, conftest %.2fs; opa peak / input %.1f, conftest peak / input %.1f\n",
+			r.n, len(r.tools["kvguard"].samples), len(r.tools["opa"].samples), len(r.tools["conftest"].samples),
+			r.normalise.wall.Seconds(), r.tools["kvguard"].median().cpu.Seconds(), r.tools["opa"].median().cpu.Seconds(), r.tools["conftest"].median().cpu.Seconds(),
+			float64(r.tools["opa"].median().maxKB)*1024/(r.inputMB*1e6), float64(r.tools["conftest"].median().maxKB)*1024/(r.inputMB*1e6))
 	}
 	for i := 1; i < len(rows); i++ {
 		a, b := rows[i-1], rows[i]

@@ -29,6 +29,9 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err := f.validate(); err != nil {
 				return err
 			}
+			// Compile the policies while the input is read and parsed: both take a while
+			// and neither needs the other. evaluate waits for the result.
+			go func() { _, _ = loadEngine() }()
 			name := args[0]
 			data, err := readInput(cmd.InOrStdin(), name)
 			if err != nil {

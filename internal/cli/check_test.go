@@ -53,6 +53,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "missing file", args: []string{"check", filepath.Join(dir, "missing.json")}, wantCode: 2, wantStderr: "missing.json"},
 		{name: "unknown format", args: []string{"check", "--format", "yaml", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: `unknown output format "yaml"`},
 		{name: "bad --now", args: []string{"check", "--now", "tomorrow", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: `--now "tomorrow"`},
+		{name: "--now before 1970", args: []string{"check", "--now", "0001-01-01", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "1970 or later"},
 		{name: "unknown policy in config", args: []string{"check", "--config", badConfig, fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "pack.json"},
 		{name: "missing config file", args: []string{"check", "--config", filepath.Join(dir, "nope.json"), fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "nope.json"},
 		{name: "incomplete exception", args: []string{"check", "--exceptions", badExceptions, fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: "exceptions.yaml"},

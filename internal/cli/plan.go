@@ -86,7 +86,7 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err != nil {
 				return badInput(err)
 			}
-			rep, err := f.evaluate(cmd.Context(), doc)
+			rep, err := f.evaluate(cmd.Context(), doc, false)
 			if err != nil {
 				return err
 			}

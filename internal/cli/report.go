@@ -66,6 +66,11 @@ func (f *reportFlags) validate() error {
 	f.now = time.Time{}
 	if f.Now != "" {
 		t, err := parseNow(f.Now)
+		// The zero time means "the wall clock" to the engine, and expiry dates are seconds
+		// since 1970: an earlier --now is a mistake, not a time to evaluate at.
+		if err == nil && t.Year() < 1970 {
+			return badInput(fmt.Errorf("--now %q: expected a time in 1970 or later", f.Now))
+		}
 		if err != nil {
 			return badInput(fmt.Errorf("--now %q: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", f.Now))
 		}
@@ -94,7 +99,9 @@ func (f *reportFlags) stackFor(doc *model.Document) string {
 
 // evaluate reads --config and --exceptions, then evaluates doc with the embedded policies for
 // the chosen stack at --now. Every error is a usage or input error (exit 2).
-func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document) (*engine.Report, error) {
+// With release set the engine may drop the document's properties as it converts them (the
+// caller reads nothing but doc.Stack afterwards).
+func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release bool) (*engine.Report, error) {
 	eng, err := loadEngine()
 	if err != nil {
 		return nil, badInput(err)
@@ -128,11 +135,12 @@ func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document) (*engin
 	// The report names the stack whose levels were applied, which --stack may override.
 	doc.Stack = f.stackFor(doc)
 	rep, err := eng.Evaluate(ctx, doc, engine.Settings{
-		Stack:          doc.Stack,
-		Now:            f.now,
-		Config:         cfg,
-		Exceptions:     exc,
-		ExceptionsFile: f.Exceptions,
+		Stack:             doc.Stack,
+		Now:               f.now,
+		Config:            cfg,
+		Exceptions:        exc,
+		ExceptionsFile:    f.Exceptions,
+		ReleaseProperties: release,
 	})
 	if err != nil {
 		return nil, badInput(fmt.Errorf("evaluate stack %q: %w", doc.Stack, err))
@@ -175,7 +183,9 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 
 // report is evaluate then write.
 func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
-	rep, err := f.evaluate(cmd.Context(), doc)
+	// Nothing reads the document's properties after evaluation: let the engine drop them as
+	// it builds OPA's input, which keeps peak memory down on large estates.
+	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
 		return err
 	}

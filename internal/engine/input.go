@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -17,21 +19,59 @@ import (
 // omitempty rules follow the model's json tags, so `opa eval` on the marshalled document
 // sees the same input; nil lists and maps become empty ones so policies can iterate them.
 func documentValue(doc *model.Document) (ast.Value, error) {
+	return buildDocumentValue(doc, false)
+}
+
+// buildDocumentValue is documentValue; with release set, each resource keeps only what the
+// report needs (URN, type, name, op, custom, source position) once it is converted, so the Go
+// copy and the OPA copy of a large document are never both whole in memory.
+func buildDocumentValue(doc *model.Document, release bool) (ast.Value, error) {
+	// Resources convert independently: split them between the available CPUs, each worker
+	// with its own term cache.
 	res := make([]*ast.Term, len(doc.Resources))
-	for i := range doc.Resources {
-		v, err := resourceValue(&doc.Resources[i])
-		if err != nil {
-			return nil, fmt.Errorf("resource %q: %w", doc.Resources[i].URN, err)
-		}
-		res[i] = ast.NewTerm(v)
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(doc.Resources)/1000))
+	errs := make([]error, workers)
+	errAt := make([]int, workers) // index of the resource that failed, per worker
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newConverter()
+			for i := w; i < len(doc.Resources); i += workers {
+				r := &doc.Resources[i]
+				v, err := c.resourceValue(r)
+				if err != nil {
+					errs[w], errAt[w] = fmt.Errorf("resource %q: %w", r.URN, err), i
+					return
+				}
+				res[i] = ast.NewTerm(v)
+				if release {
+					r.Properties, r.OldProperties, r.PropertyDependencies = nil, nil, nil
+					r.Unknown, r.Secret, r.Plaintext, r.Dependencies, r.ReplaceReasons = nil, nil, nil, nil, nil
+				}
+			}
+		}()
 	}
+	wg.Wait()
+	// Report the first failing resource in document order, whichever worker met it.
+	first := -1
+	for w, err := range errs {
+		if err != nil && (first < 0 || errAt[w] < errAt[first]) {
+			first = w
+		}
+	}
+	if first >= 0 {
+		return nil, errs[first]
+	}
+	c := newConverter()
 	cfg := ast.NewObjectWithCapacity(len(doc.Config))
 	for id, settings := range doc.Config {
-		v, err := anyValue(settings)
+		v, err := c.term(settings)
 		if err != nil {
 			return nil, fmt.Errorf("config %q: %w", id, err)
 		}
-		cfg.Insert(ast.StringTerm(id), ast.NewTerm(v))
+		cfg.Insert(ast.StringTerm(id), v)
 	}
 	obj := ast.NewObjectWithCapacity(8)
 	obj.Insert(ast.InternedTerm("stack"), ast.StringTerm(doc.Stack))
@@ -44,30 +84,68 @@ func documentValue(doc *model.Document) (ast.Value, error) {
 	return obj, nil
 }
 
-func resourceValue(r *model.Resource) (ast.Value, error) {
-	props, err := mapValue(r.Properties)
+// converter turns model values into OPA terms. Terms are immutable, so one term serves every
+// occurrence of the same short string or number: property names, types, locations, tenant
+// ids and enum values repeat in every resource of a large estate, and sharing them roughly
+// halves the size of the input OPA holds.
+type converter struct {
+	strs map[string]*ast.Term
+	nums map[string]*ast.Term
+}
+
+// internMax is the longest string shared. URNs and ids repeat too (parent, provider,
+// dependencies), so only unusually long strings are left out of the cache.
+const internMax = 1024
+
+func newConverter() *converter {
+	return &converter{strs: map[string]*ast.Term{}, nums: map[string]*ast.Term{}}
+}
+
+func (c *converter) str(s string) *ast.Term {
+	if len(s) > internMax {
+		return ast.StringTerm(s)
+	}
+	if t, ok := c.strs[s]; ok {
+		return t
+	}
+	t := ast.StringTerm(s)
+	c.strs[s] = t
+	return t
+}
+
+func (c *converter) num(n string) *ast.Term {
+	if t, ok := c.nums[n]; ok {
+		return t
+	}
+	t := ast.NumberTerm(json.Number(n))
+	c.nums[n] = t
+	return t
+}
+
+func (c *converter) resourceValue(r *model.Resource) (ast.Value, error) {
+	props, err := c.mapValue(r.Properties)
 	if err != nil {
 		return nil, fmt.Errorf("properties: %w", err)
 	}
 	o := ast.NewObjectWithCapacity(20)
 	o.Insert(ast.InternedTerm("urn"), ast.StringTerm(r.URN))
-	o.Insert(ast.InternedTerm("type"), ast.StringTerm(r.Type))
+	o.Insert(ast.InternedTerm("type"), c.str(r.Type))
 	o.Insert(ast.InternedTerm("name"), ast.StringTerm(r.Name))
-	o.Insert(ast.InternedTerm("op"), ast.StringTerm(r.Op))
+	o.Insert(ast.InternedTerm("op"), c.str(r.Op))
 	o.Insert(ast.InternedTerm("custom"), ast.InternedTerm(r.Custom))
 	o.Insert(ast.InternedTerm("protect"), ast.InternedTerm(r.Protect))
 	o.Insert(ast.InternedTerm("properties"), ast.NewTerm(props))
-	o.Insert(ast.InternedTerm("unknown"), stringsTerm(r.Unknown))
-	o.Insert(ast.InternedTerm("secret"), stringsTerm(r.Secret))
-	o.Insert(ast.InternedTerm("dependencies"), stringsTerm(r.Dependencies))
+	o.Insert(ast.InternedTerm("unknown"), c.stringsTerm(r.Unknown))
+	o.Insert(ast.InternedTerm("secret"), c.stringsTerm(r.Secret))
+	o.Insert(ast.InternedTerm("dependencies"), c.stringsTerm(r.Dependencies))
 	pd := ast.NewObjectWithCapacity(len(r.PropertyDependencies))
 	for k, v := range r.PropertyDependencies {
-		pd.Insert(ast.StringTerm(k), stringsTerm(v))
+		pd.Insert(c.str(k), c.stringsTerm(v))
 	}
 	o.Insert(ast.InternedTerm("propertyDependencies"), ast.NewTerm(pd))
 	optString := func(key, v string) {
 		if v != "" {
-			o.Insert(ast.InternedTerm(key), ast.StringTerm(v))
+			o.Insert(ast.InternedTerm(key), c.str(v))
 		}
 	}
 	optString("id", r.ID)
@@ -75,90 +153,172 @@ func resourceValue(r *model.Resource) (ast.Value, error) {
 	optString("provider", r.Provider)
 	optString("sourcePosition", r.SourcePosition)
 	if len(r.OldProperties) > 0 {
-		old, err := mapValue(r.OldProperties)
+		// The previous inputs mostly equal the current properties (a same step repeats its
+		// state): equal subtrees share the terms already built for the properties.
+		old, err := c.sharedMapValue(r.OldProperties, r.Properties, props)
 		if err != nil {
 			return nil, fmt.Errorf("oldProperties: %w", err)
 		}
 		o.Insert(ast.InternedTerm("oldProperties"), ast.NewTerm(old))
 	}
 	if len(r.Plaintext) > 0 {
-		o.Insert(ast.InternedTerm("plaintext"), stringsTerm(r.Plaintext))
+		o.Insert(ast.InternedTerm("plaintext"), c.stringsTerm(r.Plaintext))
 	}
 	if len(r.ReplaceReasons) > 0 {
-		o.Insert(ast.InternedTerm("replaceReasons"), stringsTerm(r.ReplaceReasons))
+		o.Insert(ast.InternedTerm("replaceReasons"), c.stringsTerm(r.ReplaceReasons))
 	}
 	return o, nil
 }
 
-func stringsTerm(ss []string) *ast.Term {
+func (c *converter) stringsTerm(ss []string) *ast.Term {
 	ts := make([]*ast.Term, len(ss))
 	for i, s := range ss {
-		ts[i] = ast.StringTerm(s)
+		ts[i] = c.str(s)
 	}
 	return ast.ArrayTerm(ts...)
 }
 
-func mapValue(m map[string]any) (ast.Object, error) {
+func (c *converter) mapValue(m map[string]any) (ast.Object, error) {
 	o := ast.NewObjectWithCapacity(len(m))
 	for k, v := range m {
-		val, err := anyValue(v)
+		val, err := c.term(v)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", k, err)
 		}
-		o.Insert(ast.StringTerm(k), ast.NewTerm(val))
+		o.Insert(c.str(k), val)
 	}
 	return o, nil
 }
 
-// anyValue converts the JSON-like values sources produce; anything else goes through
+// sharedMapValue converts m like mapValue, reusing the term of like's value (whose terms
+// are in likeTerm) wherever the two hold deeply equal values under the same key.
+func (c *converter) sharedMapValue(m, like map[string]any, likeTerm ast.Object) (ast.Object, error) {
+	o := ast.NewObjectWithCapacity(len(m))
+	for k, v := range m {
+		key := c.str(k)
+		if lv, ok := like[k]; ok {
+			if lt := likeTerm.Get(key); lt != nil {
+				if equalJSON(v, lv) {
+					o.Insert(key, lt)
+					continue
+				}
+				vm, ok1 := v.(map[string]any)
+				lm, ok2 := lv.(map[string]any)
+				lo, ok3 := lt.Value.(ast.Object)
+				if ok1 && ok2 && ok3 {
+					sub, err := c.sharedMapValue(vm, lm, lo)
+					if err != nil {
+						return nil, fmt.Errorf("%q: %w", k, err)
+					}
+					o.Insert(key, ast.NewTerm(sub))
+					continue
+				}
+			}
+		}
+		val, err := c.term(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", k, err)
+		}
+		o.Insert(key, val)
+	}
+	return o, nil
+}
+
+// equalJSON reports whether two values of the shapes sources produce are equal as OPA would
+// see them once converted; any other type is never equal, so it is converted on its own.
+func equalJSON(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y) && !math.IsNaN(x) && !math.IsInf(x, 0)
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equalJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// term converts the JSON-like values sources produce; anything else goes through
 // ast.InterfaceToValue (a JSON round trip), which is correct but slower.
-func anyValue(v any) (ast.Value, error) {
+func (c *converter) term(v any) (*ast.Term, error) {
 	switch x := v.(type) {
 	case nil:
-		return ast.NullValue, nil
+		return ast.InternedNullTerm, nil
 	case string:
-		return ast.String(x), nil
+		return c.str(x), nil
 	case bool:
-		return ast.Boolean(x), nil
+		return ast.InternedTerm(x), nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("number %v is not JSON", x)
 		}
-		return ast.Number(strconv.FormatFloat(x, 'g', -1, 64)), nil
+		return c.num(strconv.FormatFloat(x, 'g', -1, 64)), nil
 	case int:
-		return ast.Number(strconv.Itoa(x)), nil
+		return c.num(strconv.Itoa(x)), nil
 	case int64:
-		return ast.Number(strconv.FormatInt(x, 10)), nil
+		return c.num(strconv.FormatInt(x, 10)), nil
 	case json.Number:
-		return ast.Number(x), nil
+		return c.num(string(x)), nil
 	case map[string]any:
-		return mapValue(x)
+		o, err := c.mapValue(x)
+		if err != nil {
+			return nil, err
+		}
+		return ast.NewTerm(o), nil
 	case []any:
 		ts := make([]*ast.Term, len(x))
 		for i, e := range x {
-			ev, err := anyValue(e)
+			et, err := c.term(e)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			ts[i] = ast.NewTerm(ev)
+			ts[i] = et
 		}
-		return ast.NewArray(ts...), nil
+		return ast.ArrayTerm(ts...), nil
 	case []string:
-		return stringsTerm(x).Value, nil
+		return c.stringsTerm(x), nil
 	case map[string]map[string]any:
 		o := ast.NewObjectWithCapacity(len(x))
 		for k, e := range x {
-			ev, err := mapValue(e)
+			ev, err := c.mapValue(e)
 			if err != nil {
 				return nil, fmt.Errorf("%q: %w", k, err)
 			}
-			o.Insert(ast.StringTerm(k), ast.NewTerm(ev))
+			o.Insert(c.str(k), ast.NewTerm(ev))
 		}
-		return o, nil
+		return ast.NewTerm(o), nil
 	}
 	val, err := ast.InterfaceToValue(v)
 	if err != nil {
 		return nil, fmt.Errorf("unsupported value of type %T", v)
 	}
-	return val, nil
+	return ast.NewTerm(val), nil
 }

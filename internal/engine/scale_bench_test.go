@@ -77,6 +77,28 @@ func BenchmarkScaleEvaluate(b *testing.B) {
 	}
 }
 
+// BenchmarkScaleLoad times parsing and normalising the raw preview (source.Load): finding the
+// JSON object, decoding every step, overlaying outputs on inputs, removing unknown and secret
+// values.
+func BenchmarkScaleLoad(b *testing.B) {
+	for _, n := range scaleSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			data := estatePreview(b, n)
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := source.Load("preview.json", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			reportPerResource(b, n, before)
+			b.ReportMetric(float64(len(data))*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+		})
+	}
+}
+
 // BenchmarkScaleInput times only the conversion of the document into OPA's input value.
 func BenchmarkScaleInput(b *testing.B) {
 	for _, n := range scaleSizes {

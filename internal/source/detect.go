@@ -30,6 +30,15 @@ var errUnexpectedEnd = io.ErrUnexpectedEOF
 // is an error, never an empty document.
 func Load(name string, data []byte) (*model.Document, error) {
 	file := displayName(name)
+	if doc, ok := loadPreviewFast(file, data); ok {
+		return doc, nil
+	}
+	return loadCareful(file, data)
+}
+
+// loadCareful is Load without the fast path: every step of the way is checked and every
+// error worded. It is the reference the fast path is tested against.
+func loadCareful(file string, data []byte) (*model.Document, error) {
 	obj, err := findObject(file, data)
 	if err != nil {
 		return nil, err
