@@ -49,6 +49,8 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "not JSON", args: []string{"check", fixture("not-json.txt")}, wantCode: 2, wantStderr: "not-json.txt"},
 		{name: "two objects", args: []string{"check", fixture("two-objects.txt")}, wantCode: 2, wantStderr: "two-objects.txt"},
 		{name: "empty stdin", args: []string{"check", "-"}, stdin: "", wantCode: 2, wantStderr: "<stdin>"},
+		{name: "preview without resources says so", args: []string{"check", "-"}, stdin: `{"steps": [], "changeSummary": {"same": 3}}`, wantCode: 0, wantStderr: "lists no resources"},
+		{name: "preview inside an array", args: []string{"check", "-"}, stdin: "[\n" + string(cleanExport) + "\n]\n", wantCode: 2, wantStderr: "a JSON array"},
 		{name: "truncated stdin", args: []string{"check", "-"}, stdin: string(cleanExport[:len(cleanExport)/2]), wantCode: 2, wantStderr: "<stdin>"},
 		{name: "missing file", args: []string{"check", filepath.Join(dir, "missing.json")}, wantCode: 2, wantStderr: "missing.json"},
 		{name: "unknown format", args: []string{"check", "--format", "yaml", fixture("export-clean-dev.json")}, wantCode: 2, wantStderr: `unknown output format "yaml"`},

@@ -291,3 +291,20 @@ func TestPlanBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvironmentConfigRaisesProfile: a stack whose name says nothing ("eu-west") but whose
+// config says environment: prod is judged as prod, by plan and by check on its preview.
+func TestEnvironmentConfigRaisesProfile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.json")
+	args := planArgs("--stack", "eu-west", "--stack-config", filepath.Join(projectDir, "stacks", "Pulumi.prod.yaml"), "--format", "json", "--out", out)
+	planOut, stderr, code := runCLI(t, "", args...)
+	require.NotEqual(t, 2, code, "stderr: %s", stderr)
+	checkOut, stderr, code := runCLI(t, "", "check", out, "--now", planNow, "--format", "json")
+	require.NotEqual(t, 2, code, "stderr: %s", stderr)
+	for name, got := range map[string]string{"plan": planOut, "check": checkOut} {
+		var rep struct{ Stack, Profile string }
+		require.NoError(t, json.Unmarshal([]byte(got), &rep))
+		assert.Equal(t, "eu-west", rep.Stack, name)
+		assert.Equal(t, "prod", rep.Profile, "%s: got profile %q, want prod from the stack's environment", name, rep.Profile)
+	}
+}

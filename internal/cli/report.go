@@ -185,9 +185,19 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
 	// Nothing reads the document's properties after evaluation: let the engine drop them as
 	// it builds OPA's input, which keeps peak memory down on large estates.
+	total := len(doc.Resources)
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
 		return err
+	}
+	// A clean report over nothing usually means the wrong file (another project's preview,
+	// a classic azure provider stack): say so on stderr, where it does not change the report.
+	switch {
+	case rep.Counts().Resources > 0:
+	case total == 0:
+		fmt.Fprintln(cmd.ErrOrStderr(), "kvguard: note: the input lists no resources, so no policy had anything to check")
+	default:
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is of a type the policies check (azure-native Key Vault, secret, key, role assignment, diagnostic setting, workspace, identity)\n", total)
 	}
 	return f.write(cmd, rep, artifact)
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -382,22 +383,40 @@ func (e *Engine) Modules() map[string]string {
 }
 
 // ProfileFor maps a stack name to its environment profile. The last path segment of a fully
-// qualified stack ("org/project/prod") is used, case-insensitively:
-// "prod", "production" or any name starting with "prd" is prod; "staging", "stage", "uat" or
-// any name starting with "stg" is staging; everything else is dev.
+// qualified stack ("org/project/prod") is split into words at every character that is not a
+// letter or digit, case-insensitively: a word "prod" or "production", or one starting with
+// "prd", makes it prod ("prod-eu", "eu-prod", "prod2", "prdweu"); else a word "staging",
+// "stage", "uat" or "preprod", or one starting with "stg", makes it staging; else dev. A
+// prod word anywhere wins, so a production stack is never judged by the dev levels because
+// of its naming scheme.
 func ProfileFor(stack string) string {
 	s := strings.ToLower(strings.TrimSpace(stack))
 	if i := strings.LastIndex(s, "/"); i >= 0 {
 		s = s[i+1:]
 	}
-	switch {
-	case s == "prod" || s == "production" || strings.HasPrefix(s, "prd"):
-		return ProfileProd
-	case s == "staging" || s == "stage" || s == "uat" || strings.HasPrefix(s, "stg"):
-		return ProfileStaging
-	default:
-		return ProfileDev
+	words := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	profile := ProfileDev
+	for _, w := range words {
+		base := strings.TrimRightFunc(w, unicode.IsDigit)
+		switch {
+		case base == "prod" || base == "production" || strings.HasPrefix(w, "prd"):
+			return ProfileProd
+		case base == "staging" || base == "stage" || base == "uat" || base == "preprod" || strings.HasPrefix(w, "stg"):
+			profile = ProfileStaging
+		}
 	}
+	return profile
+}
+
+// profileRank orders profiles by strictness.
+var profileRank = map[string]int{ProfileDev: 0, ProfileStaging: 1, ProfileProd: 2}
+
+// StricterProfile returns the stricter of two profiles.
+func StricterProfile(a, b string) string {
+	if profileRank[b] > profileRank[a] {
+		return b
+	}
+	return a
 }
 
 // LevelFor is the policy's level for a profile under cfg: prod_enforcement in prod (when set)
@@ -478,7 +497,9 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 		now = time.Now()
 	}
 	now = now.UTC()
-	profile := ProfileFor(s.Stack)
+	// The stack's own environment setting (a preview's config, the planned stack config)
+	// counts too: a stack named "eu-west" that says environment: prod is judged as prod.
+	profile := StricterProfile(ProfileFor(s.Stack), ProfileFor(doc.Environment))
 	doc.Now = now.Format(time.RFC3339)
 	doc.Profile = profile
 	doc.Config = e.EffectiveSettings(profile, s.Config)

@@ -169,6 +169,16 @@ func TestProfileFor(t *testing.T) {
 		{"dev", "dev", ProfileDev},
 		{"empty", "", ProfileDev},
 		{"product is not prod", "product", ProfileDev},
+		{"prod word first", "prod-eu", ProfileProd},
+		{"prod word last", "eu-prod", ProfileProd},
+		{"numbered prod", "prod2", ProfileProd},
+		{"production with region", "production-eu", ProfileProd},
+		{"qualified with region", "org/proj/prod-eu", ProfileProd},
+		{"prod wins over staging", "staging-prod", ProfileProd},
+		{"preprod is staging", "preprod", ProfileStaging},
+		{"staging with region", "weu-staging", ProfileStaging},
+		{"dev with region", "dev-weu", ProfileDev},
+		{"blank", "  ", ProfileDev},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -79,6 +79,14 @@ func buildDocumentValue(doc *model.Document, release bool) (ast.Value, error) {
 	obj.Insert(ast.InternedTerm("source"), ast.StringTerm(doc.Source))
 	obj.Insert(ast.InternedTerm("now"), ast.StringTerm(doc.Now))
 	obj.Insert(ast.InternedTerm("profile"), ast.StringTerm(doc.Profile))
+	// Left out when unset, as in the document's JSON (kvguard input), so opa eval and
+	// conftest see the same input.
+	if doc.Partial {
+		obj.Insert(ast.InternedTerm("partial"), ast.BooleanTerm(true))
+	}
+	if doc.Environment != "" {
+		obj.Insert(ast.InternedTerm("environment"), ast.StringTerm(doc.Environment))
+	}
 	obj.Insert(ast.InternedTerm("config"), ast.NewTerm(cfg))
 	obj.Insert(ast.InternedTerm("resources"), ast.ArrayTerm(res...))
 	return obj, nil

@@ -38,6 +38,14 @@ type Document struct {
 	Config map[string]map[string]any `json:"config,omitempty"`
 	// Profile is the environment profile ("dev", "staging", "prod") derived from the stack.
 	Profile string `json:"profile,omitempty"`
+	// Environment is the environment the stack's own config names (the project's
+	// "environment" key in a preview's config or the planned stack config), if any; the
+	// engine judges the stack by the stricter of it and the stack name's profile.
+	Environment string `json:"environment,omitempty"`
+	// Partial is set for a preview that leaves out resources it does not change (Pulumi lists
+	// same steps only with --show-sames): relations to those resources cannot be seen, so the
+	// policies that look for a related resource report unverifiable instead of fail.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Resource is one resource of a preview step, an export or an engine registration.

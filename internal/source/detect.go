@@ -90,6 +90,11 @@ func Read(name string, r io.Reader) (*model.Document, error) {
 // whole, and a candidate that fails to decode stops the search with an error rather than
 // falling back to an inner brace, which could otherwise pass a fragment off as the input.
 func findObject(file string, data []byte) ([]byte, error) {
+	// `[` then a pretty-printed object on its own line would pass the line-start rule, and
+	// the array's first element would be judged as if it were the whole input.
+	if isJSONArray(data) {
+		return nil, &InputError{File: file, Expected: "a JSON object", Got: "a JSON array"}
+	}
 	var found [][]byte
 	for pos := 0; pos < len(data); {
 		start := nextCandidate(data, pos)
@@ -130,6 +135,13 @@ func findObject(file string, data []byte) ([]byte, error) {
 	}
 	return nil, &InputError{File: file, Expected: "exactly one JSON object",
 		Got: fmt.Sprintf("%d objects (give one preview or export per file)", len(found))}
+}
+
+// isJSONArray reports whether data, blanks and a byte order mark aside, is one JSON array.
+// Text that merely starts with '[' (a "[info] ..." log line before the JSON) is not.
+func isJSONArray(data []byte) bool {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
+	return len(trimmed) > 0 && trimmed[0] == '[' && json.Valid(trimmed)
 }
 
 // nextCandidate finds the next '{' at or after pos that has only blanks before it on its line,

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"encoding/json"
 	"runtime"
 	"sync"
@@ -23,12 +24,14 @@ import (
 // that words every error, so the fast path never changes what an input error says.
 func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 	start := nextCandidate(data, 0)
-	if start < 0 {
+	// Input that opens with '[' (an array, or a "[info]" log line) is for the careful path.
+	if start < 0 || bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")), " \t\r\n"), []byte("[")) {
 		return nil, false
 	}
 	i := start + 1 // past '{'
 	seen := map[string]bool{}
 	var steps [][]byte
+	var summary, config []byte
 	for first := true; ; first = false {
 		i = skipSpace(data, i)
 		if i >= len(data) {
@@ -84,7 +87,14 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 					return nil, false
 				}
 			}
-		case "config", "duration", "changeSummary", "maybeCorrupt":
+		case "changeSummary":
+			summary = value
+		case "config":
+			if !json.Valid(value) {
+				return nil, false
+			}
+			config = value
+		case "duration", "maybeCorrupt":
 			if !json.Valid(value) {
 				return nil, false
 			}
@@ -105,7 +115,8 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return newDocument(model.SourcePreview, resources, first), true
+	doc, err := previewDocument(file, resources, first, summary, config)
+	return doc, err == nil
 }
 
 // decodeSteps decodes the steps and builds their resources on every CPU, in order.

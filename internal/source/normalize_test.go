@@ -241,3 +241,18 @@ func TestOverlayPropsNil(t *testing.T) {
 		})
 	}
 }
+
+func TestCanonicalType(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{in: "azure-native:keyvault/v20230701:Vault", want: "azure-native:keyvault:Vault"},
+		{in: "azure-native:authorization/v20220401:RoleAssignment", want: "azure-native:authorization:RoleAssignment"},
+		{in: "azure-native:keyvault:Vault", want: "azure-native:keyvault:Vault"},
+		{in: "azure:keyvault/keyVault:KeyVault", want: "azure:keyvault/keyVault:KeyVault"},
+		{in: "pulumi:pulumi:Stack", want: "pulumi:pulumi:Stack"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			assert.Equal(t, tc.want, canonicalType(tc.in), "got %q, want %q", canonicalType(tc.in), tc.want)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -116,7 +117,46 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 		}
 		resources = append(resources, r)
 	}
-	return newDocument(model.SourcePreview, resources, first), nil
+	return previewDocument(file, resources, first, top["changeSummary"], top["config"])
+}
+
+// previewDocument assembles a preview's document and checks the steps against the change
+// summary, which Pulumi counts over every resource, listed or not. More same resources
+// counted than listed means the preview left unchanged resources out (no --show-sames): the
+// document is partial. Counted changes with no step at all mean the steps were lost on the way
+// (an edited or filtered file): judging the rest would pass a change nobody saw.
+//
+// The preview's config names the stack's environment ("<project>:environment"), which the
+// engine weighs with the stack name; a config that is not a string map is left alone, since
+// nothing else in it is read.
+func previewDocument(file string, resources []model.Resource, first urnParts, summary, config json.RawMessage) (*model.Document, error) {
+	doc := newDocument(model.SourcePreview, resources, first)
+	var cfg map[string]string
+	if len(config) > 0 && json.Unmarshal(config, &cfg) == nil && doc.Project != "" {
+		doc.Environment = cfg[doc.Project+":environment"]
+	}
+	if len(summary) == 0 || bytes.Equal(bytes.TrimSpace(summary), []byte("null")) {
+		return doc, nil
+	}
+	var counts map[string]int
+	if err := json.Unmarshal(summary, &counts); err != nil || counts == nil {
+		return nil, &InputError{File: file, Path: "changeSummary", Expected: "an object of step counts", Got: kindOf(summary)}
+	}
+	same := 0
+	for i := range resources {
+		if resources[i].Op == model.OpSame {
+			same++
+		}
+	}
+	doc.Partial = counts[model.OpSame] > same
+	if len(resources) == 0 {
+		for _, op := range slices.Sorted(maps.Keys(counts)) {
+			if op != model.OpSame && counts[op] > 0 {
+				return nil, &InputError{File: file, Path: "steps", Expected: fmt.Sprintf("the %d %q steps changeSummary counts", counts[op], op), Got: "no steps"}
+			}
+		}
+	}
+	return doc, nil
 }
 
 // fromStep builds the resource one step describes. A step going away is judged on its old

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -262,6 +263,48 @@ func TestSourcePosition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, SourcePosition(tt.in))
+		})
+	}
+}
+
+// TestPartialPreview covers `pulumi preview --json` without --show-sames: the change summary
+// counts unchanged resources the steps leave out, and the document says so.
+func TestPartialPreview(t *testing.T) {
+	full := readFixture(t, "preview-noncompliant-prod.json")
+	var digest map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(full, &digest))
+	var steps []map[string]any
+	require.NoError(t, json.Unmarshal(digest["steps"], &steps))
+	var changed []map[string]any
+	for _, s := range steps {
+		if s["op"] != "same" {
+			changed = append(changed, s)
+		}
+	}
+	require.Less(t, len(changed), len(steps), "the fixture needs same steps for this test")
+	raw, err := json.Marshal(changed)
+	require.NoError(t, err)
+	digest["steps"] = raw
+	withoutSames, err := json.Marshal(digest)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name        string
+		data        []byte
+		wantPartial bool
+	}{
+		{name: "with --show-sames", data: full, wantPartial: false},
+		{name: "without --show-sames", data: withoutSames, wantPartial: true},
+		{name: "first deploy, nothing unchanged", data: readFixture(t, "preview-clean-dev.json"), wantPartial: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := Load("p.json", tc.data)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantPartial, doc.Partial, "got partial %v, want %v", doc.Partial, tc.wantPartial)
+			careful, err := loadCareful("p.json", tc.data)
+			require.NoError(t, err)
+			assert.Equal(t, careful.Partial, doc.Partial, "fast and careful paths disagree")
 		})
 	}
 }

@@ -121,6 +121,9 @@ func newDocument(source string, rs []model.Resource, first urnParts) *model.Docu
 	if rs == nil {
 		rs = []model.Resource{}
 	}
+	for i := range rs {
+		rs[i].Type = canonicalType(rs[i].Type)
+	}
 	return &model.Document{Stack: first.stack, Project: first.project, Source: source, Resources: rs}
 }
 
@@ -130,3 +133,21 @@ var replaceOps = []string{
 }
 
 func isReplaceOp(op string) bool { return slices.Contains(replaceOps, op) }
+
+// canonicalType drops the API version from an azure-native type token
+// ("azure-native:keyvault/v20230701:Vault" is "azure-native:keyvault:Vault"): a program may pin
+// a version module, and the policies must judge the resource all the same.
+func canonicalType(t string) string {
+	pkg, rest, ok := strings.Cut(t, ":")
+	if !ok || pkg != "azure-native" {
+		return t
+	}
+	module, name, ok := strings.Cut(rest, ":")
+	if !ok {
+		return t
+	}
+	if base, version, ok := strings.Cut(module, "/"); ok && strings.HasPrefix(version, "v") {
+		return pkg + ":" + base + ":" + name
+	}
+	return t
+}
