@@ -205,6 +205,9 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 // writeFileAtomic replaces path with data through a temporary file in the same directory, so
 // a reader never sees half a report and a failed write leaves the old file alone.
 func writeFileAtomic(path string, data []byte) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%q is a directory, expected a file name", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

@@ -60,7 +60,8 @@ func LoadProject(dir string) (*Project, error) {
 		}
 	}
 	if err != nil {
-		return nil, &InputError{File: filepath.Join(dir, "Pulumi.yaml"), Expected: "a Pulumi project file", Err: err}
+		return nil, &InputError{File: filepath.Join(dir, "Pulumi.yaml"), Expected: "a Pulumi project file",
+			Got: "none here (run kvguard plan in the project directory or pass --project-dir)"}
 	}
 	var raw struct {
 		Name           string               `yaml:"name"`

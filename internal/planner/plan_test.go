@@ -294,6 +294,8 @@ func TestParseStateErrors(t *testing.T) {
 	}{
 		{name: "not JSON", data: "{", wantPath: ""},
 		{name: "wrong version", data: `{"version": 2, "deployment": {}}`, wantPath: "version"},
+		{name: "a preview", data: `{"steps": [], "changeSummary": {}}`, wantPath: ""},
+		{name: "empty", data: " \n", wantPath: ""},
 		{name: "no deployment", data: `{"version": 3}`, wantPath: "deployment"},
 		{name: "bad urn", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""}, "resources": [{"urn": "nope", "custom": false, "type": "x"}]}}`, wantPath: "deployment.resources[0].urn"},
 	}

@@ -41,22 +41,31 @@ type OldResource struct {
 	raw                  apitype.ResourceV3
 }
 
-// ParseState reads a `pulumi stack export` (version 3). name is the file as the user gave it.
+// ParseState reads a `pulumi stack export` (deployment version 3 or 4). name is the file as
+// the user gave it.
 func ParseState(name string, data []byte) (*State, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "an empty file"}
+	}
 	var untyped apitype.UntypedDeployment
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&untyped); err != nil {
 		return nil, &InputError{File: name, Expected: "a pulumi stack export (JSON with version and deployment)", Err: jsonError(err)}
 	}
-	if untyped.Version != 3 {
-		return nil, &InputError{File: name, Path: "version", Expected: fmt.Sprintf("3 (pulumi stack export), got %d", untyped.Version)}
+	if untyped.Version == 0 && len(untyped.Deployment) == 0 && bytes.Contains(data, []byte(`"steps"`)) {
+		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "pulumi preview --json output (kvguard check reads that; --state needs the state a plan starts from)"}
+	}
+	// Version 4 is version 3 plus fields the planner does not read, as for `kvguard check`.
+	if untyped.Version < apitype.DeploymentSchemaVersionCurrent || untyped.Version > apitype.DeploymentSchemaVersionLatest {
+		return nil, &InputError{File: name, Path: "version", Expected: fmt.Sprintf("%d or %d (pulumi stack export)",
+			apitype.DeploymentSchemaVersionCurrent, apitype.DeploymentSchemaVersionLatest), Got: fmt.Sprintf("%d", untyped.Version)}
 	}
 	if len(untyped.Deployment) == 0 {
 		return nil, &InputError{File: name, Path: "deployment", Expected: "the deployment object"}
 	}
 	var dep apitype.DeploymentV3
 	if err := json.Unmarshal(untyped.Deployment, &dep); err != nil {
-		return nil, &InputError{File: name, Path: "deployment", Expected: "a version 3 deployment", Err: jsonError(err)}
+		return nil, &InputError{File: name, Path: "deployment", Expected: "a version 3 or 4 deployment", Err: jsonError(err)}
 	}
 	s := &State{File: name, byURN: map[string]*OldResource{}}
 	for i, r := range dep.Resources {

@@ -63,6 +63,8 @@ func TestLoadErrors(t *testing.T) {
 			wantExpected: "a string",
 			wantGot:      "a number",
 		},
+		{name: "number out of range", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": {"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"x": 1e400}}}]}`,
+			wantPath: "steps[0].newState.inputs", wantExpected: "fits in 64 bits", wantGot: "out of range"},
 		{name: "step without op", data: `{"steps": [{"urn": "u", "newState": ` + stateOK + `}]}`, wantPath: "steps[0].op", wantExpected: "a step op"},
 		{name: "create without new state", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `"}]}`, wantPath: "steps[0].newState", wantExpected: `"create" step`, wantGot: "nothing"},
 		{name: "delete without old state", data: `{"steps": [{"op": "delete", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}]}`, wantPath: "steps[0].oldState", wantExpected: `"delete" step`},

@@ -77,12 +77,17 @@ func joinPath(base, elem string) string {
 func decodeError(file, path string, err error) *InputError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &InputError{
+		ie := &InputError{
 			File:     file,
 			Path:     joinPath(path, te.Field),
 			Expected: describeGoType(te.Type),
 			Got:      describeJSONKind(te.Value),
 		}
+		if ie.Got == "a number" && strings.Contains(ie.Expected, "number") {
+			// A number of the right kind that does not fit (1e400 overflows a float64).
+			ie.Expected, ie.Got = "a number that fits in 64 bits", "one out of range somewhere in this value"
+		}
+		return ie
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
