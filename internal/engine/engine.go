@@ -592,6 +592,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 			rep.Results = append(rep.Results, res)
 		}
 	}
+	rep.UnusedExceptions = unusedExceptions(live)
 	sort.Slice(rep.Results, func(i, j int) bool {
 		a, b := rep.Results[i], rep.Results[j]
 		if a.URN != b.URN {

@@ -242,18 +242,20 @@ func nodeTree(file string, n *yaml.Node, path string) (any, error) {
 type liveException struct {
 	Exception
 	globs []*glob.Pattern
+	// used is set once the exception has excepted a result.
+	used bool
 }
 
 // splitExceptions separates exceptions in force on now's date (UTC, expiry inclusive) from
 // expired ones. Patterns were validated, so compile errors cannot occur here.
-func splitExceptions(exc []Exception, now time.Time) (live []liveException, expired []Exception) {
+func splitExceptions(exc []Exception, now time.Time) (live []*liveException, expired []Exception) {
 	today := now.UTC().Format(dateLayout)
 	for _, ex := range exc {
 		if ex.Expires < today {
 			expired = append(expired, ex)
 			continue
 		}
-		le := liveException{Exception: ex}
+		le := &liveException{Exception: ex}
 		for _, u := range ex.URNs {
 			if g, err := glob.Compile(u); err == nil {
 				le.globs = append(le.globs, g)
@@ -264,9 +266,22 @@ func splitExceptions(exc []Exception, now time.Time) (live []liveException, expi
 	return live, expired
 }
 
+// unusedExceptions are the live exceptions that excepted nothing: the violation was fixed, or
+// the URN patterns match no resource (a pattern without the parent chain, a typo), and either
+// way the file no longer says what the team believes it says.
+func unusedExceptions(live []*liveException) []Exception {
+	var out []Exception
+	for _, ex := range live {
+		if !ex.used {
+			out = append(out, ex.Exception)
+		}
+	}
+	return out
+}
+
 // applyExceptions turns a fail into excepted when a live exception for its policy matches
 // its URN; the first matching exception's reason is kept.
-func applyExceptions(res *Result, live []liveException) {
+func applyExceptions(res *Result, live []*liveException) {
 	if res.Status != StatusFail {
 		return
 	}
@@ -278,6 +293,7 @@ func applyExceptions(res *Result, live []liveException) {
 			if g.Match(res.URN) {
 				res.Status = StatusExcepted
 				res.Exception = ex.Reason
+				ex.used = true
 				return
 			}
 		}

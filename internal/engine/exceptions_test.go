@@ -94,6 +94,7 @@ func TestEvaluateExceptions(t *testing.T) {
 		wantStatus  map[string]Status // "policy/name" -> status
 		wantReason  string
 		wantExpired int
+		wantUnused  []string // reasons of the live exceptions that excepted nothing
 	}{
 		{
 			name:       "none",
@@ -144,6 +145,22 @@ func TestEvaluateExceptions(t *testing.T) {
 			wantStatus: map[string]Status{"TST-001/a": StatusFail, "TST-001/b": StatusFail, "TST-002/a": StatusExcepted},
 			wantReason: "network later",
 		},
+		{
+			name: "pattern that matches nothing is reported unused",
+			exceptions: `exceptions:
+  - policy: TST-001
+    urns: ["urn:pulumi:dev::proj::azure-native:keyvault:Vault::a"]
+    reason: used
+    expires: 2030-01-01
+  - policy: TST-001
+    urns: ["urn:pulumi:prod::proj::azure-native:keyvault:Vault::nope"]
+    reason: typo
+    expires: 2030-01-01
+`,
+			wantStatus: map[string]Status{"TST-001/a": StatusExcepted, "TST-001/b": StatusFail, "TST-002/a": StatusFail},
+			wantReason: "used",
+			wantUnused: []string{"typo"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,6 +182,11 @@ func TestEvaluateExceptions(t *testing.T) {
 				}
 			}
 			assert.Len(t, rep.ExpiredExceptions, tc.wantExpired)
+			var unused []string
+			for _, ex := range rep.UnusedExceptions {
+				unused = append(unused, ex.Reason)
+			}
+			assert.Equal(t, tc.wantUnused, unused, "unused exceptions")
 		})
 	}
 }

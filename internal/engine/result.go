@@ -79,6 +79,8 @@ type Report struct {
 	Results []Result `json:"results"`
 	// ExpiredExceptions are exceptions that matched nothing because their date has passed.
 	ExpiredExceptions []Exception `json:"expiredExceptions,omitempty"`
+	// UnusedExceptions are live exceptions that excepted no result of this document.
+	UnusedExceptions []Exception `json:"unusedExceptions,omitempty"`
 }
 
 // PolicyLevel is a policy with the level it has for the evaluated stack.

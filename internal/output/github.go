@@ -60,6 +60,10 @@ func (g *GitHub) Output(w io.Writer, r *engine.Report) error {
 		msg := fmt.Sprintf("Exception for %s expired on %s and no longer applies: %s", e.Policy, e.Expires, oneLine(e.Reason))
 		fmt.Fprintf(bw, "::warning title=%s::%s\n", escapeProperty("expired exception "+e.Policy), escapeData(msg))
 	}
+	for _, e := range r.UnusedExceptions {
+		msg := fmt.Sprintf("Exception for %s matched no failing resource; remove it or fix its URN patterns: %s", e.Policy, oneLine(e.Reason))
+		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("unused exception "+e.Policy), escapeData(msg))
+	}
 	fmt.Fprintln(bw, summaryLine(r.Counts()))
 	return bw.Flush()
 }

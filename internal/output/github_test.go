@@ -35,6 +35,7 @@ func TestGitHubCommands(t *testing.T) {
 		{name: "second mandatory failure", prefix: "::error file=infra/vault.go,line=42,title=KV-002::"},
 		{name: "unverifiable is a notice", prefix: "::notice title=KV-004::Key Vault 'store-vault' network rules are unknown at preview. (unknown: networkAcls)"},
 		{name: "expired exception warns", prefix: "::warning title=expired exception KV-004::Exception for KV-004 expired on 2026-11-30"},
+		{name: "unused exception is a notice", prefix: "::notice title=unused exception SEC-004::Exception for SEC-004 matched no failing resource"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,7 +48,7 @@ func TestGitHubCommands(t *testing.T) {
 			assert.True(t, found, "no command starts with %q in:\n%s", tc.prefix, out)
 		})
 	}
-	assert.Len(t, commands, 5, "want no annotation for pass, excepted or not-applicable results")
+	assert.Len(t, commands, 6, "want no annotation for pass, excepted or not-applicable results")
 }
 
 func TestGitHubEscaping(t *testing.T) {

@@ -92,16 +92,8 @@ func (m *Markdown) Output(w io.Writer, r *engine.Report) error {
 		}
 	}
 
-	if len(r.ExpiredExceptions) > 0 {
-		fmt.Fprintf(bw, "\n### Expired exceptions\n\nThese no longer apply; renew or remove them.\n\n| Policy | Expired | Reason | URNs |\n|---|---|---|---|\n")
-		for _, e := range r.ExpiredExceptions {
-			urns := make([]string, len(e.URNs))
-			for i, u := range e.URNs {
-				urns[i] = "`" + mdCode(u) + "`"
-			}
-			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", mdCell(e.Policy), mdCell(e.Expires), mdCell(e.Reason), strings.Join(urns, "<br>"))
-		}
-	}
+	exceptionTable(bw, "Expired exceptions", "These no longer apply; renew or remove them.", "Expired", r.ExpiredExceptions)
+	exceptionTable(bw, "Unused exceptions", "These matched no failing resource; remove them or fix their URN patterns.", "Expires", r.UnusedExceptions)
 	return bw.Flush()
 }
 
@@ -126,4 +118,19 @@ func mdCell(s string) string {
 func mdCode(s string) string {
 	s = oneLine(s)
 	return strings.NewReplacer("`", "'", "|", `\|`).Replace(s)
+}
+
+// exceptionTable writes a section listing exceptions, nothing when there are none.
+func exceptionTable(w io.Writer, title, intro, dateHeader string, list []engine.Exception) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### %s\n\n%s\n\n| Policy | %s | Reason | URNs |\n|---|---|---|---|\n", title, intro, dateHeader)
+	for _, e := range list {
+		urns := make([]string, len(e.URNs))
+		for i, u := range e.URNs {
+			urns[i] = "`" + mdCode(u) + "`"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdCell(e.Policy), mdCell(e.Expires), mdCell(e.Reason), strings.Join(urns, "<br>"))
+	}
 }

@@ -47,15 +47,8 @@ func (t *Text) Output(w io.Writer, r *engine.Report) error {
 		}
 	}
 
-	if len(r.ExpiredExceptions) > 0 {
-		fmt.Fprintf(bw, "\nExpired exceptions (no longer applied):\n")
-		for _, e := range r.ExpiredExceptions {
-			fmt.Fprintf(bw, "  %s expired %s: %s\n", e.Policy, e.Expires, oneLine(e.Reason))
-			for _, u := range e.URNs {
-				fmt.Fprintf(bw, "      urn: %s\n", u)
-			}
-		}
-	}
+	exceptionList(bw, "Expired exceptions (no longer applied):", "expired", r.ExpiredExceptions)
+	exceptionList(bw, "Unused exceptions (they matched no failing resource; remove them or fix their URN patterns):", "until", r.UnusedExceptions)
 
 	fmt.Fprintf(bw, "\n%s\n", summaryLine(r.Counts()))
 	return bw.Flush()
@@ -70,4 +63,18 @@ func indentLines(s, indent string) string {
 // oneLine folds line breaks so a reason cannot forge extra report lines.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// exceptionList writes a heading and one entry per exception, nothing when there are none.
+func exceptionList(w io.Writer, heading, dateWord string, list []engine.Exception) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", heading)
+	for _, e := range list {
+		fmt.Fprintf(w, "  %s %s %s: %s\n", e.Policy, dateWord, e.Expires, oneLine(e.Reason))
+		for _, u := range e.URNs {
+			fmt.Fprintf(w, "      urn: %s\n", u)
+		}
+	}
 }
