@@ -18,6 +18,8 @@ import (
 	"reflect"
 	"slices"
 	"time"
+
+	"github.com/kvguard/kvguard/internal/source"
 )
 
 // Pulumi type tokens the generator emits.
@@ -110,48 +112,6 @@ func Write(w io.Writer, o Options) (Stats, error) {
 	return st, nil
 }
 
-// digest is the preview document. Field order and omissions follow what Pulumi prints
-// (display.PreviewDigest): config, steps, duration, changeSummary.
-type digest struct {
-	Config        map[string]string `json:"config,omitempty"`
-	Steps         []step            `json:"steps"`
-	Duration      int64             `json:"duration"`
-	ChangeSummary map[string]int    `json:"changeSummary"`
-}
-
-type step struct {
-	Op             string                  `json:"op"`
-	URN            string                  `json:"urn"`
-	Provider       string                  `json:"provider,omitempty"`
-	OldState       *state                  `json:"oldState,omitempty"`
-	NewState       *state                  `json:"newState,omitempty"`
-	DiffReasons    []string                `json:"diffReasons,omitempty"`
-	ReplaceReasons []string                `json:"replaceReasons,omitempty"`
-	DetailedDiff   map[string]propertyDiff `json:"detailedDiff"`
-}
-
-type propertyDiff struct {
-	Kind      string `json:"kind"`
-	InputDiff bool   `json:"inputDiff"`
-}
-
-// state is apitype.ResourceV3 restricted to the fields a preview of this program fills, with
-// inputs and outputs always written (Pulumi writes {} for a resource without outputs yet).
-type state struct {
-	URN                  string              `json:"urn"`
-	Custom               bool                `json:"custom"`
-	Delete               bool                `json:"delete,omitempty"`
-	Type                 string              `json:"type"`
-	Inputs               map[string]any      `json:"inputs"`
-	Outputs              map[string]any      `json:"outputs"`
-	Parent               string              `json:"parent,omitempty"`
-	Protect              bool                `json:"protect,omitempty"`
-	Provider             string              `json:"provider,omitempty"`
-	Dependencies         []string            `json:"dependencies,omitempty"`
-	PropertyDependencies map[string][]string `json:"propertyDependencies,omitempty"`
-	ID                   string              `json:"id,omitempty"`
-}
-
 // res is one resource before it becomes a step.
 type res struct {
 	typ, name string
@@ -180,13 +140,13 @@ type gen struct {
 	rng     *rand.Rand
 	stack   string
 	prod    bool
-	steps   []step
+	steps   []source.PrintedStep
 	summary map[string]int
 	stats   Stats
 	root    string
 }
 
-func build(o Options) (*digest, Stats, error) {
+func build(o Options) (*source.PrintedPreview, Stats, error) {
 	if o.Resources < 1 {
 		return nil, Stats{}, fmt.Errorf("resources: got %d, want at least 1", o.Resources)
 	}
@@ -220,7 +180,7 @@ func build(o Options) (*digest, Stats, error) {
 		g.vaultUnit(v, rgName, rgURN, wsURN, wsID)
 	}
 	g.stats.Resources = len(g.steps)
-	return &digest{
+	return &source.PrintedPreview{
 		Config: map[string]string{
 			"azure-native:location":    "westeurope",
 			"secret-store:environment": o.Stack,
@@ -270,11 +230,11 @@ func (g *gen) emit(m mode, r *res, op string) string {
 	if r.typ != typeStack {
 		parent = g.root
 	}
-	newState := func(outputs map[string]any, id string) *state {
-		return &state{URN: u, Custom: custom, Type: r.typ, Inputs: r.inputs, Outputs: outputs, Parent: parent,
+	newState := func(outputs map[string]any, id string) *source.PrintedState {
+		return &source.PrintedState{URN: u, Custom: custom, Type: r.typ, Inputs: r.inputs, Outputs: outputs, Parent: parent,
 			Protect: r.protect, Provider: prov, Dependencies: r.deps, PropertyDependencies: r.pdeps, ID: id}
 	}
-	existing := func() *state { return newState(merge(r.inputs, r.outputs), r.id) }
+	existing := func() *source.PrintedState { return newState(merge(r.inputs, r.outputs), r.id) }
 	if op == "" {
 		switch m {
 		case modeCreate:
@@ -283,7 +243,7 @@ func (g *gen) emit(m mode, r *res, op string) string {
 			op = "same"
 		}
 	}
-	s := step{Op: op, URN: u, Provider: prov}
+	s := source.PrintedStep{Op: op, URN: u, Provider: prov}
 	switch op {
 	case "create":
 		s.NewState = newState(map[string]any{}, "")
@@ -295,9 +255,9 @@ func (g *gen) emit(m mode, r *res, op string) string {
 		old.Outputs = merge(old.Inputs, r.outputs)
 		s.OldState, s.NewState = old, newState(merge(r.inputs, r.outputs), r.id)
 		s.DiffReasons = diffKeys(old.Inputs, r.inputs)
-		s.DetailedDiff = map[string]propertyDiff{}
+		s.DetailedDiff = map[string]source.PropertyDiff{}
 		for _, k := range s.DiffReasons {
-			s.DetailedDiff[k] = propertyDiff{Kind: "update", InputDiff: true}
+			s.DetailedDiff[k] = source.PropertyDiff{Kind: "update", InputDiff: true}
 		}
 	case "delete":
 		old := existing()
@@ -309,9 +269,9 @@ func (g *gen) emit(m mode, r *res, op string) string {
 		s.OldState, s.NewState = old, newState(map[string]any{}, "")
 		s.DiffReasons = diffKeys(old.Inputs, r.inputs)
 		s.ReplaceReasons = s.DiffReasons
-		s.DetailedDiff = map[string]propertyDiff{}
+		s.DetailedDiff = map[string]source.PropertyDiff{}
 		for _, k := range s.DiffReasons {
-			s.DetailedDiff[k] = propertyDiff{Kind: "update-replace", InputDiff: true}
+			s.DetailedDiff[k] = source.PropertyDiff{Kind: "update-replace", InputDiff: true}
 		}
 	default:
 		panic("estate: unknown op " + op)

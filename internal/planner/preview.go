@@ -14,51 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/kvguard/kvguard/internal/model"
+	"github.com/kvguard/kvguard/internal/source"
 )
-
-// jsonState is a resource state as `pulumi preview --json` and `pulumi stack export` print it
-// (apitype.ResourceV3's fields, in the order of the shared samples). inputs and outputs are
-// always written, even when empty, as in the samples.
-type jsonState struct {
-	URN                  string              `json:"urn"`
-	Custom               bool                `json:"custom"`
-	ID                   string              `json:"id,omitempty"`
-	Type                 string              `json:"type"`
-	Inputs               map[string]any      `json:"inputs"`
-	Outputs              map[string]any      `json:"outputs"`
-	Parent               string              `json:"parent,omitempty"`
-	Protect              bool                `json:"protect,omitempty"`
-	Provider             string              `json:"provider,omitempty"`
-	Dependencies         []string            `json:"dependencies,omitempty"`
-	PropertyDependencies map[string][]string `json:"propertyDependencies,omitempty"`
-	SourcePosition       string              `json:"sourcePosition,omitempty"`
-}
-
-// jsonDiff is display.PropertyDiff.
-type jsonDiff struct {
-	Kind      string `json:"kind"`
-	InputDiff bool   `json:"inputDiff"`
-}
-
-// jsonStep is display.PreviewStep.
-type jsonStep struct {
-	Op             string              `json:"op"`
-	URN            string              `json:"urn"`
-	Provider       string              `json:"provider,omitempty"`
-	OldState       *jsonState          `json:"oldState,omitempty"`
-	NewState       *jsonState          `json:"newState,omitempty"`
-	DiffReasons    []string            `json:"diffReasons,omitempty"`
-	ReplaceReasons []string            `json:"replaceReasons,omitempty"`
-	DetailedDiff   map[string]jsonDiff `json:"detailedDiff"`
-}
-
-// jsonPreview is display.PreviewDigest.
-type jsonPreview struct {
-	Config        map[string]string `json:"config,omitempty"`
-	Steps         []jsonStep        `json:"steps,omitempty"`
-	Duration      int64             `json:"duration,omitempty"`
-	ChangeSummary map[string]int    `json:"changeSummary,omitempty"`
-}
 
 // PreviewJSON renders the plan as `pulumi preview --json --show-sames` would: secrets as
 // "[secret]", values unknown at preview as the unknown sentinel, a step per resource with its
@@ -67,15 +24,15 @@ type jsonPreview struct {
 // Unlike Pulumi's default, same steps are included, so the file holds the whole stack and
 // `kvguard check` judges it like the plan.
 func (p *Plan) PreviewJSON() ([]byte, error) {
-	doc := jsonPreview{Config: p.Config, Duration: int64(p.Duration), ChangeSummary: map[string]int{}}
+	doc := source.PrintedPreview{Config: p.Config, Duration: int64(p.Duration), ChangeSummary: map[string]int{}}
 	for _, s := range p.Steps {
-		js := jsonStep{Op: s.Op, URN: s.URN, Provider: s.Provider}
+		js := source.PrintedStep{Op: s.Op, URN: s.URN, Provider: s.Provider}
 		if s.Old != nil && s.Op != model.OpCreate {
 			old := oldJSONState(s.Old)
 			js.OldState = &old
 		}
 		if s.Op != model.OpDelete {
-			ns := jsonState{
+			ns := source.PrintedState{
 				URN: s.URN, Custom: s.Custom, ID: s.ID, Type: s.Type,
 				Inputs: previewMap(s.Inputs), Outputs: previewMap(s.Outputs),
 				Parent: s.Parent, Protect: s.Protect, Provider: s.Provider,
@@ -90,7 +47,7 @@ func (p *Plan) PreviewJSON() ([]byte, error) {
 		if len(s.DiffKeys) > 0 {
 			js.DiffReasons = s.DiffKeys
 			js.ReplaceReasons = s.ReplaceKeys
-			js.DetailedDiff = map[string]jsonDiff{}
+			js.DetailedDiff = map[string]source.PropertyDiff{}
 			forces := map[string]bool{}
 			for _, k := range s.ReplaceKeys {
 				forces[k] = true
@@ -100,7 +57,7 @@ func (p *Plan) PreviewJSON() ([]byte, error) {
 				if forces[k] {
 					kind = "update-replace"
 				}
-				js.DetailedDiff[k] = jsonDiff{Kind: kind, InputDiff: true}
+				js.DetailedDiff[k] = source.PropertyDiff{Kind: kind, InputDiff: true}
 			}
 		}
 		doc.Steps = append(doc.Steps, js)
@@ -109,7 +66,7 @@ func (p *Plan) PreviewJSON() ([]byte, error) {
 	return marshalIndent(doc)
 }
 
-func oldJSONState(o *OldResource) jsonState {
+func oldJSONState(o *OldResource) source.PrintedState {
 	in, out := o.Inputs, o.Outputs
 	if in == nil {
 		in = map[string]any{}
@@ -117,7 +74,7 @@ func oldJSONState(o *OldResource) jsonState {
 	if out == nil {
 		out = map[string]any{}
 	}
-	return jsonState{
+	return source.PrintedState{
 		URN: o.URN, Custom: o.Custom, ID: o.ID, Type: o.Type, Inputs: in, Outputs: out,
 		Parent: o.Parent, Protect: o.Protect, Provider: o.Provider,
 		Dependencies: o.Dependencies, PropertyDependencies: nonEmptyDeps(o.PropertyDependencies),
@@ -139,7 +96,7 @@ func (p *Plan) Export(at time.Time) ([]byte, error) {
 	if !p.Applied {
 		return nil, errors.New("export needs an applied plan (Options.Applied): a preview has no ids")
 	}
-	var res []jsonState
+	var res []source.PrintedState
 	providers := map[string]bool{}
 	for _, s := range p.Steps {
 		if s.Op == model.OpDelete {
@@ -150,7 +107,7 @@ func (p *Plan) Export(at time.Time) ([]byte, error) {
 		}
 	}
 	add := func(s Step) {
-		res = append(res, jsonState{
+		res = append(res, source.PrintedState{
 			URN: s.URN, Custom: s.Custom, ID: s.ID, Type: s.Type,
 			Inputs: exportMap(s.Inputs), Outputs: exportMap(s.Outputs),
 			Parent: s.Parent, Protect: s.Protect, Provider: s.Provider,
@@ -169,7 +126,7 @@ func (p *Plan) Export(at time.Time) ([]byte, error) {
 		urn := strings.TrimSuffix(ref, "::"+id)
 		name := resource.URN(urn).Name()
 		version := strings.ReplaceAll(strings.TrimPrefix(name, "default_"), "_", ".")
-		res = append(res, jsonState{
+		res = append(res, source.PrintedState{
 			URN: urn, Custom: true, ID: id, Type: resource.URN(urn).Type().String(),
 			Inputs: map[string]any{"version": version}, Outputs: map[string]any{"version": version},
 		})

@@ -63,6 +63,48 @@ type PropertyDiff struct {
 	InputDiff bool `json:"inputDiff"`
 }
 
+// PrintedPreview is PreviewDigest as kvguard writes one (the planner's --out file, the
+// benchmark estates): the same fields and tags, its steps' states printed as the shared samples
+// show them, inputs and outputs always written. Decoding it as a PreviewDigest with unknown
+// fields disallowed is the test that it has Pulumi's shape.
+type PrintedPreview struct {
+	Config        map[string]string `json:"config,omitempty"`
+	Steps         []PrintedStep     `json:"steps,omitempty"`
+	Duration      int64             `json:"duration,omitempty"`
+	ChangeSummary map[string]int    `json:"changeSummary,omitempty"`
+}
+
+// PrintedStep is PreviewStep with PrintedState states.
+type PrintedStep struct {
+	Op             string                  `json:"op"`
+	URN            string                  `json:"urn"`
+	Provider       string                  `json:"provider,omitempty"`
+	OldState       *PrintedState           `json:"oldState,omitempty"`
+	NewState       *PrintedState           `json:"newState,omitempty"`
+	DiffReasons    []string                `json:"diffReasons,omitempty"`
+	ReplaceReasons []string                `json:"replaceReasons,omitempty"`
+	DetailedDiff   map[string]PropertyDiff `json:"detailedDiff"`
+}
+
+// PrintedState is a resource state as `pulumi preview --json` and `pulumi stack export` print
+// it: apitype.ResourceV3's fields this project uses, in the samples' order, inputs and outputs
+// written even when empty.
+type PrintedState struct {
+	URN                  string              `json:"urn"`
+	Custom               bool                `json:"custom"`
+	Delete               bool                `json:"delete,omitempty"`
+	ID                   string              `json:"id,omitempty"`
+	Type                 string              `json:"type"`
+	Inputs               map[string]any      `json:"inputs"`
+	Outputs              map[string]any      `json:"outputs"`
+	Parent               string              `json:"parent,omitempty"`
+	Protect              bool                `json:"protect,omitempty"`
+	Provider             string              `json:"provider,omitempty"`
+	Dependencies         []string            `json:"dependencies,omitempty"`
+	PropertyDependencies map[string][]string `json:"propertyDependencies,omitempty"`
+	SourcePosition       string              `json:"sourcePosition,omitempty"`
+}
+
 // PreviewDiagnostic mirrors display.PreviewDiagnostic.
 type PreviewDiagnostic struct {
 	URN      string `json:"urn,omitempty"`
