@@ -8,13 +8,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/kvguard/kvguard/bench/estate"
 )
 
 // TestFastPathMatchesCarefulPath checks that the fast path of Load builds exactly the
-// document the careful path builds, on every preview fixture and on a generated estate with
-// every kind of step, and that it gives way to the careful path on input it does not handle.
+// document the careful path builds, on every preview fixture and the shared sample
+// (TestFastPathMatchesCarefulPathOnEstates does generated estates).
 func TestFastPathMatchesCarefulPath(t *testing.T) {
 	inputs := map[string][]byte{}
 	for name, kind := range fixtureKind {
@@ -25,11 +23,6 @@ func TestFastPathMatchesCarefulPath(t *testing.T) {
 	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "samples", "preview-dev.json"))
 	if err == nil {
 		inputs["shared/samples/preview-dev.json"] = sample
-	}
-	for _, stack := range []string{"prod", "dev"} {
-		data, _, err := estate.Generate(estate.Options{Resources: 3000, Seed: 7, Stack: stack})
-		require.NoError(t, err)
-		inputs["estate-"+stack] = data
 	}
 	inputs["empty preview"] = []byte(`{"changeSummary": {}}`)
 	inputs["empty steps"] = []byte("{\"steps\" : [ ] ,\r\n\t\"changeSummary\":{}}")
