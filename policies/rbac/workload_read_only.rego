@@ -108,6 +108,16 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	not lib.role_resolved(r)
 }
 
+# Write roles go to groups only, so an unreadable role given to a user (or any principal that
+# is neither a group nor a workload) may be a failure too.
+warn contains lib.unverifiable(r, "roleDefinitionId") if {
+	some r in lib.role_assignments
+	not lib.is_workload(r)
+	lib.principal_type(r) != "group"
+	lib.is_unknown(r, "roleDefinitionId")
+	not lib.role_resolved(r)
+}
+
 # A write role, or a role that is not a known read role, to a principal whose type cannot be
 # read and that does not resolve to a managed identity of this stack.
 warn contains lib.unverifiable(r, "principalType") if {

@@ -205,3 +205,16 @@ test_unknown_secret_principal_type_with_catalogue_gap_is_unverifiable if {
 	count(denies(resources)) == 0
 	{f.unknown | some f in warns(resources)} == {"principalType"}
 }
+
+# A write role to a user fails, so a user's unreadable role cannot pass.
+test_unknown_secret_role_for_user_is_unverifiable if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "User"}, {"secret": ["roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"roleDefinitionId"}
+}
+
+test_allow_unknown_role_for_group if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "Group"}, {"unknown": ["roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	count(warns(resources)) == 0
+}
