@@ -216,6 +216,10 @@ func (p *problems) add(key, format string, args ...any) {
 
 func fullKey(k string) string { return ConfigNamespace + ":" + k }
 
+// IsSecretValueKey reports whether k (a full config key) holds a secret's value,
+// "secret-store:secret-<name>": the one kind of key whose value the program never reads.
+func IsSecretValueKey(k string) bool { return strings.HasPrefix(k, fullKey(SecretValueKeyPrefix)) }
+
 // unknownKeys reports every key of the program's namespace that it does not read, so a
 // misspelt key fails instead of silently keeping a default.
 func (p *problems) unknownKeys(keys []string) {
@@ -228,7 +232,7 @@ func (p *problems) unknownKeys(keys []string) {
 		if !strings.HasPrefix(k, ConfigNamespace+":") || declared[k] {
 			continue
 		}
-		if strings.HasPrefix(k, fullKey(SecretValueKeyPrefix)) {
+		if IsSecretValueKey(k) {
 			continue // checked against the declared secrets by parse
 		}
 		unknown = append(unknown, k)
@@ -607,7 +611,7 @@ func parseSecrets(values map[string]string, secretKeys []string, p *problems) []
 	// A value without a declared secret is a typo or a leftover; say so instead of ignoring it.
 	var orphans []string
 	for k := range values {
-		if !strings.HasPrefix(k, fullKey(SecretValueKeyPrefix)) {
+		if !IsSecretValueKey(k) {
 			continue
 		}
 		name := strings.TrimPrefix(k, fullKey(SecretValueKeyPrefix))

@@ -81,7 +81,7 @@ func configSchema(p engine.Policy) (*pulumirpc.PolicyConfigSchema, error) {
 		if t, ok := setting["type"].(string); ok {
 			prop["type"] = t
 		}
-		for _, k := range []string{"items", "minimum", "maximum"} {
+		for _, k := range engine.SettingConstraints {
 			if v, ok := setting[k]; ok {
 				prop[k] = v
 			}

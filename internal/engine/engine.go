@@ -504,7 +504,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	doc.Profile = profile
 	doc.Config = e.EffectiveSettings(profile, s.Config)
 
-	input, err := buildDocumentValue(doc, s.ReleaseProperties)
+	input, err := documentValue(doc, s.ReleaseProperties)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: convert input: %w", err)
 	}

@@ -135,7 +135,7 @@ func BenchmarkInputConversion(b *testing.B) {
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := documentValue(d); err != nil {
+			if _, err := documentValue(d, false); err != nil {
 				b.Fatal(err)
 			}
 		}

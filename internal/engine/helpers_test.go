@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvguard/kvguard/internal/model"
@@ -77,4 +81,17 @@ func find(rep *Report, policy, name string) (Result, bool) {
 		}
 	}
 	return Result{}, false
+}
+
+// assertInputIsJSONRoundTrip checks that the OPA input built for d is exactly what opa eval
+// and conftest read from d's JSON (kvguard input).
+func assertInputIsJSONRoundTrip(t *testing.T, d *model.Document) {
+	t.Helper()
+	got, err := documentValue(d, false)
+	require.NoError(t, err)
+	raw, err := json.Marshal(d)
+	require.NoError(t, err)
+	want, err := ast.ValueFromReader(strings.NewReader(string(raw)))
+	require.NoError(t, err)
+	assert.Equal(t, 0, want.Compare(got), "got %v, want %v", got, want)
 }

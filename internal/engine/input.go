@@ -18,14 +18,10 @@ import (
 // shows costs several times the time and allocations on large documents. Field names and
 // omitempty rules follow the model's json tags, so `opa eval` on the marshalled document
 // sees the same input; nil lists and maps become empty ones so policies can iterate them.
-func documentValue(doc *model.Document) (ast.Value, error) {
-	return buildDocumentValue(doc, false)
-}
-
-// buildDocumentValue is documentValue; with release set, each resource keeps only what the
-// report needs (URN, type, name, op, custom, source position) once it is converted, so the Go
-// copy and the OPA copy of a large document are never both whole in memory.
-func buildDocumentValue(doc *model.Document, release bool) (ast.Value, error) {
+// With release set, each resource keeps only what the report needs (URN, type, name, op,
+// custom, source position) once it is converted, so the Go copy and the OPA copy of a large
+// document are never both whole in memory.
+func documentValue(doc *model.Document, release bool) (ast.Value, error) {
 	// Resources convert independently: split them between the available CPUs, each worker
 	// with its own term cache.
 	res := make([]*ast.Term, len(doc.Resources))

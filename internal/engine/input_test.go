@@ -2,12 +2,7 @@ package engine
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -39,11 +34,5 @@ func TestDocumentValueSharesEqualTerms(t *testing.T) {
 	d := doc("prod", rs...)
 	d.Now, d.Profile = "2026-12-03T00:00:00Z", "prod"
 	d.Config = map[string]map[string]any{"TST-001": {"minRetentionDays": 3.0}}
-	got, err := documentValue(d)
-	require.NoError(t, err)
-	raw, err := json.Marshal(d)
-	require.NoError(t, err)
-	want, err := ast.ValueFromReader(strings.NewReader(string(raw)))
-	require.NoError(t, err)
-	assert.Equal(t, 0, want.Compare(got), "got %v, want %v", got, want)
+	assertInputIsJSONRoundTrip(t, d)
 }

@@ -24,6 +24,11 @@ var (
 	settingKeys = map[string]bool{"type": true, "description": true, "default": true, "prod": true, "items": true, "minimum": true, "maximum": true}
 )
 
+// SettingConstraints are the JSON-schema keywords a setting may carry besides its type. The
+// engine enforces them on --config values, and the policy pack passes them on in the schema
+// Pulumi validates --policy-pack-config against.
+var SettingConstraints = []string{"items", "minimum", "maximum"}
+
 // metaError names the policy file and the METADATA key that is wrong.
 func metaError(file, key, expected string) error {
 	return fmt.Errorf("policy %q: METADATA %s: expected %s", file, key, expected)
@@ -148,7 +153,7 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 				return p, metaError(file, key+".default", exp)
 			}
 			entry := map[string]any{"type": typ, "description": s["description"], "default": normalizeSetting(typ, def)}
-			for _, k := range []string{"items", "minimum", "maximum"} {
+			for _, k := range SettingConstraints {
 				if v, ok := s[k]; ok {
 					entry[k] = v
 				}

@@ -111,7 +111,7 @@ func BenchmarkScaleInput(b *testing.B) {
 			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := documentValue(doc); err != nil {
+				if _, err := documentValue(doc, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -163,7 +163,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	// The planner never decrypts. A secret's value is opaque to the program anyway, but any
 	// other key is read as a setting (a tenant id, a tag), which ciphertext cannot stand in for.
 	for _, k := range cfg.SecretKeys {
-		if strings.HasPrefix(k, infra.ConfigNamespace+":") && !strings.HasPrefix(k, infra.ConfigNamespace+":"+infra.SecretValueKeyPrefix) {
+		if strings.HasPrefix(k, infra.ConfigNamespace+":") && !infra.IsSecretValueKey(k) {
 			return nil, &InputError{File: configSource, Path: "config." + k,
 				Expected: "a plain value (kvguard plan never decrypts; only the " + infra.SecretValueKeyPrefix + "<name> secret values may be secure:, because the program passes them on unread)"}
 		}

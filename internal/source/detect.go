@@ -137,12 +137,19 @@ func findObject(file string, data []byte) ([]byte, error) {
 		Got: fmt.Sprintf("%d objects (give one preview or export per file)", len(found))}
 }
 
-// isJSONArray reports whether data, blanks and a byte order mark aside, is one JSON array.
-// Text that merely starts with '[' (a "[info] ..." log line before the JSON) is not.
-func isJSONArray(data []byte) bool {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
-	return len(trimmed) > 0 && trimmed[0] == '[' && json.Valid(trimmed)
-}
+// byteOrderMark is what PowerShell's redirection writes before UTF-8 text.
+var byteOrderMark = []byte("\xEF\xBB\xBF")
+
+// content is data without a leading byte order mark and surrounding blanks.
+func content(data []byte) []byte { return bytes.TrimSpace(bytes.TrimPrefix(data, byteOrderMark)) }
+
+// opensArray reports whether the input's content starts with '[': a JSON array, or a
+// "[info] ..." log line before the JSON.
+func opensArray(data []byte) bool { return bytes.HasPrefix(content(data), []byte("[")) }
+
+// isJSONArray reports whether the input's content is one JSON array; text that merely starts
+// with '[' is not.
+func isJSONArray(data []byte) bool { return opensArray(data) && json.Valid(content(data)) }
 
 // nextCandidate finds the next '{' at or after pos that has only blanks before it on its line,
 // or only blanks since pos (the end of the previous object, so "}{" counts as two objects).
@@ -159,7 +166,7 @@ func nextCandidate(data []byte, pos int) int {
 				return i
 			}
 		default:
-			if c == 0xEF && i == 0 && bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
+			if c == 0xEF && i == 0 && bytes.HasPrefix(data, byteOrderMark) {
 				// A UTF-8 byte order mark (PowerShell's redirection writes one).
 				i += 2
 				continue

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bytes"
 	"encoding/json"
 	"runtime"
 	"sync"
@@ -25,7 +24,7 @@ import (
 func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 	start := nextCandidate(data, 0)
 	// Input that opens with '[' (an array, or a "[info]" log line) is for the careful path.
-	if start < 0 || bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")), " \t\r\n"), []byte("[")) {
+	if start < 0 || opensArray(data) {
 		return nil, false
 	}
 	i := start + 1 // past '{'
