@@ -54,18 +54,22 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 	return cmd
 }
 
-// readInput reads FILE, or stdin for "-".
+// readInput reads FILE, or stdin for "-", through source.ReadAll's guards.
 func readInput(stdin io.Reader, name string) ([]byte, error) {
 	if name == "-" {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("read stdin: %w", err)
-		}
-		return data, nil
+		return source.ReadAll(name, stdin, 0)
 	}
-	data, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("read input: %w", err)
 	}
-	return data, nil
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	if info.IsDir() {
+		return nil, &source.InputError{File: name, Expected: "a file", Got: "a directory"}
+	}
+	return source.ReadAll(name, f, info.Size())
 }

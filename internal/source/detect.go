@@ -76,9 +76,9 @@ func isEmptyPreview(top map[string]json.RawMessage) bool {
 
 // Read is Load over a reader.
 func Read(name string, r io.Reader) (*model.Document, error) {
-	data, err := io.ReadAll(r)
+	data, err := ReadAll(name, r, 0)
 	if err != nil {
-		return nil, &InputError{File: displayName(name), Expected: "readable input", Err: err}
+		return nil, err
 	}
 	return Load(name, data)
 }

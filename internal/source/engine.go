@@ -56,6 +56,9 @@ func FromEngineResource(r EngineResource) (model.Resource, error) {
 	if typ == "" {
 		typ = u.Type().String()
 	}
+	// Before Normalize: a pinned API version ("azure-native:keyvault/v20230701:Secret") must
+	// not hide a Key Vault secret's plain value from it.
+	typ = canonicalType(typ)
 	name := r.Name
 	if name == "" {
 		name = u.Name()

@@ -133,6 +133,13 @@ func TestFromEngineResource(t *testing.T) {
 			})}},
 			wantType: "azure-native:keyvault:Secret", wantName: "db", wantOp: model.OpCreate, wantPlaintext: []string{"properties.value"},
 		},
+		{
+			name: "plain value of a pinned API version is plaintext",
+			in: EngineResource{URN: versioned(secretURN), Properties: resource.PropertyMap{"properties": resource.NewProperty(resource.PropertyMap{
+				"value": resource.NewProperty(planted),
+			})}},
+			wantType: "azure-native:keyvault:Secret", wantName: "db", wantOp: model.OpCreate, wantPlaintext: []string{"properties.value"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,6 +77,8 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		if i == 0 {
 			first = u
+		} else if !u.sameStack(first) {
+			return nil, otherStackError(file, path, first)
 		}
 		resources = append(resources, r)
 	}

@@ -93,9 +93,13 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 				return nil, false
 			}
 			config = value
-		case "duration", "maybeCorrupt":
+		case "duration":
 			if !json.Valid(value) {
 				return nil, false
+			}
+		case "maybeCorrupt":
+			if string(value) != "false" {
+				return nil, false // true or malformed: the careful path refuses it in words
 			}
 		default:
 			// An export ("version", "deployment"), a bare deployment or anything else: the
@@ -153,6 +157,11 @@ func decodeSteps(file string, steps [][]byte) ([]model.Resource, urnParts, bool)
 	var first urnParts
 	if len(parts) > 0 {
 		first = parts[0]
+	}
+	for _, u := range parts {
+		if !u.sameStack(first) {
+			return nil, urnParts{}, false // the careful path names the step
+		}
 	}
 	return resources, first, true
 }

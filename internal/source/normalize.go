@@ -229,6 +229,20 @@ func stripPlaintext(typ string, props map[string]any) []string {
 	return []string{plaintextPath}
 }
 
+// holdsPlainValue reports whether raw (undecoded inputs or outputs) holds a Key Vault
+// secret's value in the clear: present, not null, neither a Pulumi secret nor unknown.
+func holdsPlainValue(typ string, raw map[string]any) bool {
+	if typ != keyVaultSecretType {
+		return false
+	}
+	inner, ok := raw["properties"].(map[string]any)
+	if !ok {
+		return false
+	}
+	v := inner["value"]
+	return v != nil && !isSecretValue(v) && !isUnknownValue(v)
+}
+
 // sorted returns paths sorted and deduplicated, never nil.
 func sorted(paths []string) []string {
 	if len(paths) == 0 {

@@ -113,6 +113,18 @@ type PreviewDiagnostic struct {
 	Severity string `json:"severity,omitempty"`
 }
 
+// stepOps are the step kinds Pulumi's engine has (deploy.StepOp in pkg/v3/resource/deploy).
+var stepOps = []string{
+	model.OpSame, model.OpCreate, model.OpUpdate, model.OpDelete, model.OpReplace,
+	model.OpCreateReplacement, model.OpDeleteReplaced, model.OpRead, "read-replacement",
+	model.OpRefresh, "discard", "discard-replaced", "remove-pending-replace", model.OpImport,
+	"import-replacement",
+}
+
+// listedOps are the ops `pulumi preview --json` lists whatever its flags: same steps need
+// --show-sames, reads --show-reads and replacement halves --show-replacement-steps.
+var listedOps = []string{model.OpCreate, model.OpUpdate, model.OpDelete, model.OpReplace}
+
 // goneOps are the steps whose resource is going away: their properties come from oldState.
 var goneOps = []string{model.OpDelete, model.OpDeleteReplaced, "discard", "discard-replaced", "remove-pending-replace"}
 
@@ -131,6 +143,18 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 				return nil, &InputError{File: file, Path: fmt.Sprintf("diagnostics[%d]", i),
 					Expected: "a preview that succeeded", Got: "an error diagnostic (the preview failed; fix it and run it again)"}
 			}
+		}
+	}
+	if raw, ok := top["maybeCorrupt"]; ok {
+		var corrupt bool
+		if err := json.Unmarshal(raw, &corrupt); err != nil {
+			return nil, &InputError{File: file, Path: "maybeCorrupt", Expected: "a boolean", Got: kindOf(raw)}
+		}
+		// Pulumi sets it when an operation left resources in an unknown condition: the steps
+		// are not a plan anyone can rely on.
+		if corrupt {
+			return nil, &InputError{File: file, Path: "maybeCorrupt", Expected: "false or absent",
+				Got: "true (Pulumi reports resources that may be corrupt; run pulumi refresh, then preview again)"}
 		}
 	}
 	var steps []json.RawMessage
@@ -156,6 +180,8 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 		}
 		if i == 0 {
 			first = u
+		} else if !u.sameStack(first) {
+			return nil, otherStackError(file, path, first)
 		}
 		resources = append(resources, r)
 	}
@@ -165,8 +191,9 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 // previewDocument assembles a preview's document and checks the steps against the change
 // summary, which Pulumi counts over every resource, listed or not. More same resources
 // counted than listed means the preview left unchanged resources out (no --show-sames): the
-// document is partial. Counted changes with no step at all mean the steps were lost on the way
-// (an edited or filtered file): judging the rest would pass a change nobody saw.
+// document is partial. More creates, updates, deletes or replaces counted than listed (Pulumi
+// always lists those) mean steps were lost on the way (an edited or filtered file): judging
+// the rest would pass a change nobody saw.
 //
 // The preview's config names the stack's environment ("<project>:environment"), which the
 // engine weighs with the stack name; a config that is not a string map is left alone, since
@@ -180,25 +207,52 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 	if len(summary) == 0 || bytes.Equal(bytes.TrimSpace(summary), []byte("null")) {
 		return doc, nil
 	}
-	var counts map[string]int
-	if err := json.Unmarshal(summary, &counts); err != nil || counts == nil {
-		return nil, &InputError{File: file, Path: "changeSummary", Expected: "an object of step counts", Got: kindOf(summary)}
+	counts, err := stepCounts(file, summary)
+	if err != nil {
+		return nil, err
 	}
-	same := 0
+	listed := map[string]int{}
 	for i := range resources {
-		if resources[i].Op == model.OpSame {
-			same++
-		}
+		listed[resources[i].Op]++
 	}
-	doc.Partial = counts[model.OpSame] > same
-	if len(resources) == 0 {
-		for _, op := range slices.Sorted(maps.Keys(counts)) {
-			if op != model.OpSame && counts[op] > 0 {
-				return nil, &InputError{File: file, Path: "steps", Expected: fmt.Sprintf("the %d %q steps changeSummary counts", counts[op], op), Got: "no steps"}
+	doc.Partial = counts[model.OpSame] > listed[model.OpSame]
+	for _, op := range listedOps {
+		if counts[op] > listed[op] {
+			got := fmt.Sprintf("%d such steps", listed[op])
+			if len(resources) == 0 {
+				got = "no steps"
 			}
+			return nil, &InputError{File: file, Path: "steps",
+				Expected: fmt.Sprintf("the %d %q steps changeSummary counts", counts[op], op), Got: got}
 		}
 	}
 	return doc, nil
+}
+
+// stepCounts decodes the change summary: an object of whole, non-negative counts.
+func stepCounts(file string, summary json.RawMessage) (map[string]int, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(summary, &raw); err != nil || raw == nil {
+		return nil, &InputError{File: file, Path: "changeSummary", Expected: "an object of step counts", Got: kindOf(summary)}
+	}
+	counts := make(map[string]int, len(raw))
+	for _, op := range slices.Sorted(maps.Keys(raw)) {
+		var n int
+		if err := json.Unmarshal(raw[op], &n); err != nil || n < 0 {
+			return nil, &InputError{File: file, Path: joinPath("changeSummary", op),
+				Expected: "a whole number of steps, 0 or more", Got: countGot(raw[op])}
+		}
+		counts[op] = n
+	}
+	return counts, nil
+}
+
+// countGot describes a count that is not one, by kind only (InputError never quotes input).
+func countGot(raw json.RawMessage) string {
+	if k := kindOf(raw); k != "a number" {
+		return k
+	}
+	return "a number that is negative, not whole or too large"
 }
 
 // fromStep builds the resource one step describes. A step going away is judged on its old
@@ -206,6 +260,10 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, error) {
 	if step.Op == "" {
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "op"), Expected: "a step op", Got: "nothing"}
+	}
+	if !slices.Contains(stepOps, step.Op) {
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "op"),
+			Expected: "a Pulumi step op (same, create, update, delete, replace, ...)", Got: fmt.Sprintf("%q", step.Op)}
 	}
 	state, statePath := step.NewState, joinPath(path, "newState")
 	if slices.Contains(goneOps, step.Op) {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -32,11 +33,19 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 	if err != nil {
 		return model.Resource{}, urnParts{}, err
 	}
-	typ := string(st.Type)
-	if typ == "" {
-		typ = u.typ
+	if st.Type != "" && string(st.Type) != u.typ {
+		// Pulumi writes the URN's own type; a resource whose two disagree has been edited, and
+		// judging either type could drop it from the policies that should see it.
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "type"),
+			Expected: fmt.Sprintf("the type its URN names (%q)", u.typ), Got: fmt.Sprintf("%q", st.Type)}
 	}
+	typ := canonicalType(u.typ)
 	n := Normalize(typ, overlayProps(st.Inputs, st.Outputs))
+	if n.Plaintext == nil && (holdsPlainValue(typ, st.Inputs) || holdsPlainValue(typ, st.Outputs)) {
+		// The overlay lets a secret on either side win, so a plain input under a secret output
+		// is gone from n; the state file still stores the value in the clear.
+		n.Plaintext = []string{plaintextPath}
+	}
 	r := model.Resource{
 		URN:                  string(st.URN),
 		Type:                 typ,
@@ -65,6 +74,20 @@ func oldProperties(typ string, st *apitype.ResourceV3) map[string]any {
 		return nil
 	}
 	return Normalize(typ, st.Inputs).Properties
+}
+
+// sameStack reports whether u names the stack and project of first. A document is one
+// stack's: the stack's name chooses the environment profile, so a file that mixes stacks would
+// be judged by the rules of whichever came first.
+func (u urnParts) sameStack(first urnParts) bool {
+	return u.stack == first.stack && u.project == first.project
+}
+
+// otherStackError is the error for a resource whose URN is not of the document's stack.
+func otherStackError(file, path string, first urnParts) error {
+	return &InputError{File: file, Path: joinPath(path, "urn"),
+		Expected: fmt.Sprintf("a URN of stack %q, project %q, as the first resource's", first.stack, first.project),
+		Got:      "a URN of another stack or project (give one stack per file)"}
 }
 
 // knownID drops the unknown sentinel a preview gives a resource not created yet.
@@ -120,9 +143,6 @@ func SourcePosition(pos string) string {
 func newDocument(source string, rs []model.Resource, first urnParts) *model.Document {
 	if rs == nil {
 		rs = []model.Resource{}
-	}
-	for i := range rs {
-		rs[i].Type = canonicalType(rs[i].Type)
 	}
 	return &model.Document{Stack: first.stack, Project: first.project, Source: source, Resources: rs}
 }

@@ -1,0 +1,214 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// edited decodes a fixture, lets edit change it and encodes it again as Pulumi would (indented).
+func edited(t *testing.T, name string, edit func(doc map[string]any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(readFixture(t, name), &doc))
+	edit(doc)
+	out, err := json.MarshalIndent(doc, "", "    ")
+	require.NoError(t, err)
+	return out
+}
+
+// exportResources and previewSteps reach into a decoded fixture.
+func exportResources(doc map[string]any) []any {
+	return doc["deployment"].(map[string]any)["resources"].([]any)
+}
+
+func previewSteps(doc map[string]any) []any { return doc["steps"].([]any) }
+
+func obj(v any) map[string]any { return v.(map[string]any) }
+
+// versioned pins the API version of every Key Vault secret's type, in its URN too, as a
+// program that imports a version module (keyvault/v20230701) gets from Pulumi.
+func versioned(s string) string {
+	return strings.ReplaceAll(s, "azure-native:keyvault:Secret", "azure-native:keyvault/v20230701:Secret")
+}
+
+func TestVersionedSecretTypeKeepsPlaintextOut(t *testing.T) {
+	data := []byte(versioned(string(readFixture(t, "export-plaintext-secret.json"))))
+	doc, err := Load("v.json", data)
+	require.NoError(t, err)
+	r := one(t, doc, "db-connection")
+	assert.Equal(t, "azure-native:keyvault:Secret", r.Type, "judged as the unversioned type")
+	assert.Equal(t, []string{"properties.value"}, r.Plaintext, "SEC-005 sees the plain value")
+	_, present := lookup(r.Properties, "properties.value")
+	assert.False(t, present, "the plain value is removed")
+	assert.NotContains(t, string(mustMarshal(t, doc)), planted)
+
+	preview := []byte(versioned(string(readFixture(t, "preview-clean-dev.json"))))
+	pdoc, err := Load("p.json", preview)
+	require.NoError(t, err)
+	pr := one(t, pdoc, "db-connection")
+	assert.Equal(t, "azure-native:keyvault:Secret", pr.Type)
+	assert.Equal(t, []string{"properties.value"}, pr.Secret)
+}
+
+func TestPlainInputUnderSecretOutputIsPlaintext(t *testing.T) {
+	// azure-native marks the value secret in its outputs; the inputs keep what the program
+	// passed, and the state file stores that in the clear.
+	data := edited(t, "export-plaintext-secret.json", func(doc map[string]any) {
+		for _, r := range exportResources(doc) {
+			if obj(r)["type"] == "azure-native:keyvault:Secret" {
+				obj(obj(obj(r)["outputs"])["properties"])["value"] = map[string]any{
+					"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+					"ciphertext":                       "v1:AAAA",
+				}
+			}
+		}
+	})
+	require.Contains(t, string(data), planted, "the input still holds the plain value")
+	doc, err := Load("s5.json", data)
+	require.NoError(t, err)
+	r := one(t, doc, "db-connection")
+	assert.Equal(t, []string{"properties.value"}, r.Plaintext)
+	assert.NotContains(t, string(mustMarshal(t, doc)), planted)
+}
+
+func TestInconsistentPreviewsAreRefused(t *testing.T) {
+	tests := []struct {
+		name         string
+		file         string
+		edit         func(doc map[string]any)
+		wantPath     string
+		wantExpected string
+	}{
+		{
+			name: "a counted create filtered out", file: "preview-clean-dev.json",
+			edit: func(doc map[string]any) {
+				var kept []any
+				for _, s := range previewSteps(doc) {
+					if obj(obj(s)["newState"])["type"] != "azure-native:keyvault:Vault" {
+						kept = append(kept, s)
+					}
+				}
+				doc["steps"] = kept
+			},
+			wantPath: "steps", wantExpected: `the 9 "create" steps changeSummary counts`,
+		},
+		{
+			name: "a type that is not the URN's", file: "preview-clean-dev.json",
+			edit: func(doc map[string]any) {
+				obj(obj(previewSteps(doc)[1])["newState"])["type"] = "azure-native:keyvault:vault"
+			},
+			wantPath: "steps[1].newState.type", wantExpected: "the type its URN names",
+		},
+		{
+			name: "a resource of another stack", file: "preview-noncompliant-prod.json",
+			edit: func(doc map[string]any) {
+				s := obj(previewSteps(doc)[2])
+				urn := strings.Replace(s["urn"].(string), ":prod::", ":dev::", 1)
+				s["urn"] = urn
+				for _, k := range []string{"newState", "oldState"} {
+					if st, ok := s[k].(map[string]any); ok {
+						st["urn"] = urn
+					}
+				}
+			},
+			wantPath: "steps[2].urn", wantExpected: `a URN of stack "prod"`,
+		},
+		{
+			name: "an op Pulumi does not have", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { obj(previewSteps(doc)[0])["op"] = "frobnicate" },
+			wantPath: "steps[0].op", wantExpected: "a Pulumi step op",
+		},
+		{
+			name: "resources that may be corrupt", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { doc["maybeCorrupt"] = true },
+			wantPath: "maybeCorrupt", wantExpected: "false or absent",
+		},
+		{
+			name: "a negative count", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { doc["changeSummary"] = map[string]any{"create": 9, "same": -1} },
+			wantPath: "changeSummary.same", wantExpected: "a whole number of steps",
+		},
+		{
+			name: "a fractional count", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { doc["changeSummary"] = map[string]any{"create": 1.5} },
+			wantPath: "changeSummary.create", wantExpected: "a whole number of steps",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := edited(t, tt.file, tt.edit)
+			_, err := Load("edited.json", data)
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, "edited.json", ie.File)
+			assert.Equal(t, tt.wantPath, ie.Path)
+			assert.Contains(t, ie.Expected, tt.wantExpected)
+			_, carefulErr := loadCareful("edited.json", data)
+			assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+		})
+	}
+}
+
+func TestInconsistentExportsAreRefused(t *testing.T) {
+	data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+		r := obj(exportResources(doc)[3])
+		r["urn"] = strings.Replace(r["urn"].(string), "::secret-store::", "::other-project::", 1)
+	})
+	_, err := Load("e.json", data)
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "deployment.resources[3].urn", ie.Path)
+	assert.Contains(t, ie.Expected, `project "secret-store"`)
+}
+
+func TestReadAllRefusesBinaryAndEndlessInput(t *testing.T) {
+	_, err := ReadAll("-", io.LimitReader(zeros{}, 1<<40), 0)
+	var ie *InputError
+	require.ErrorAs(t, err, &ie, "a NUL byte stops the read at once")
+	assert.Equal(t, "<stdin>", ie.File)
+	assert.Contains(t, ie.Got, "NUL")
+
+	utf16 := []byte{0xFF, 0xFE, '{', 0, '}', 0}
+	_, err = ReadAll("ps.json", bytes.NewReader(utf16), int64(len(utf16)))
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, ie.Got, "UTF-16")
+
+	big := bytes.Repeat([]byte("log line\n"), 100)
+	_, err = readAllAtMost("big.txt", bytes.NewReader(big), 0, 512)
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, ie.Expected, "at most")
+
+	want := readFixture(t, "preview-clean-dev.json")
+	for _, hint := range []int64{0, 10, int64(len(want)), int64(len(want)) * 2} {
+		got, err := ReadAll("p.json", iotest.HalfReader(bytes.NewReader(want)), hint)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "size hint %d", hint)
+	}
+
+	_, err = ReadAll("f.json", iotest.ErrReader(errors.New("device gone")), 0)
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "readable input", ie.Expected)
+}
+
+// zeros reads as /dev/zero does.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	return out
+}

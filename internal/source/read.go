@@ -1,0 +1,71 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxInputBytes bounds one input. The largest estates measured (100k resources) print about
+// 400 MB of preview; an input past this is not a preview or export anyone meant to check.
+const MaxInputBytes = 4 << 30
+
+// errBinary and errTooLarge stop reading at once, before an endless or wrong stream (kvguard
+// check /dev/zero, a binary piped in) has exhausted memory.
+var (
+	errBinary   = errors.New("a NUL byte")
+	errTooLarge = errors.New("too large")
+)
+
+// ReadAll reads one input whole. It refuses a NUL byte, which neither JSON nor Pulumi's text
+// output contains (so the input is binary, or UTF-16, which PowerShell 5 writes), and more
+// than MaxInputBytes. sizeHint, when positive, is the expected size (a file's). name labels
+// errors as Load does.
+func ReadAll(name string, r io.Reader, sizeHint int64) ([]byte, error) {
+	return readAllAtMost(name, r, sizeHint, MaxInputBytes)
+}
+
+// readAllAtMost is ReadAll with the limit as a parameter, so a test can reach it.
+func readAllAtMost(name string, r io.Reader, sizeHint, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(sizeHint+1, 512), limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append grow the buffer
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		chunk := buf[len(buf) : len(buf)+n]
+		buf = buf[:len(buf)+n]
+		if bytes.IndexByte(chunk, 0) >= 0 {
+			return nil, readError(name, errBinary, limit)
+		}
+		if int64(len(buf)) > limit {
+			return nil, readError(name, errTooLarge, limit)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, &InputError{File: displayName(name), Expected: "readable input", Err: err}
+		}
+	}
+}
+
+func readError(name string, err error, limit int64) error {
+	switch err {
+	case errBinary:
+		return &InputError{File: displayName(name), Expected: "UTF-8 text (a Pulumi preview or export)",
+			Got: "binary data or UTF-16 text (a NUL byte); re-encode UTF-16 as UTF-8"}
+	default:
+		return &InputError{File: displayName(name), Expected: fmt.Sprintf("at most %s", byteSize(limit)),
+			Got: "more input than that"}
+	}
+}
+
+// byteSize writes a limit for people: "4 GiB", "512 bytes".
+func byteSize(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
