@@ -25,7 +25,7 @@ func TestLoadExportFixtures(t *testing.T) {
 	}{
 		{
 			name: "vault with id, protect and source position", file: "export-clean-dev.json", resource: "vault",
-			wantOp: model.OpSame, wantProtect: true, wantPosition: "infra/secretstore.go:87",
+			wantOp: model.OpSame, wantProtect: true, wantPosition: "infra/secretstore.go:472",
 			wantID: "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg-secret-store-dev/providers/Microsoft.KeyVault/vaults/kv-store-dev-7f3a",
 			wantValues: map[string]any{
 				"properties.sku.name":            "premium",
