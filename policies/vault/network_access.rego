@@ -4,7 +4,9 @@
 #   A vault passes when `publicNetworkAccess` is `Disabled` (private endpoints only), or when its
 #   firewall denies by default (`networkAcls.defaultAction: Deny`) and lets at most trusted Azure
 #   services bypass it. Azure's defaults are `Enabled` and `Allow`, so absent values fail.
-#   Values are compared case-insensitively.
+#   Values are compared case-insensitively. A firewall that denies by default but allows an
+#   IP range wider than a /8 (`0.0.0.0/0`, or `0.0.0.0/1` and `128.0.0.0/1`) is open to the
+#   internet all the same and fails too.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/network-security
 #   - https://learn.microsoft.com/azure/key-vault/general/private-link-service
@@ -85,6 +87,26 @@ firewall_closed(r) if {
 	bypass_allowed(r)
 }
 
+ip_rules_path := "properties.networkAcls.ipRules"
+
+# widest_prefix is the shortest prefix length an allow-list entry may have: a /8 is already
+# 16.7 million addresses, and no office or pipeline needs more.
+widest_prefix := 8
+
+# wide_ip_rules are the allow-list entries ("a.b.c.d/n", bare or as {"value": ...}) that open
+# more than a /8. An address without a prefix is one host.
+wide_ip_rules(r) := [v |
+	some rule in object.get(r.properties, ["properties", "networkAcls", "ipRules"], [])
+	v := ip_rule_value(rule)
+	parts := split(v, "/")
+	count(parts) == 2
+	to_number(parts[1]) < widest_prefix
+]
+
+ip_rule_value(rule) := rule if is_string(rule)
+
+ip_rule_value(rule) := rule.value if is_string(rule.value)
+
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	public_known(r)
@@ -99,6 +121,25 @@ deny contains lib.fail(r, msg) if {
 	not lib.is_unknown(r, bypass_path)
 	not bypass_allowed(r)
 	msg := sprintf("%s lets '%v' bypass its firewall, more than trusted Azure services.", [lib.label(r), bypass(r)])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	public_known(r)
+	default_denies(r)
+	wide := wide_ip_rules(r)
+	count(wide) > 0
+	msg := sprintf("%s denies by default but allows %s, which opens it to much of the internet (allow /%d or narrower).", [lib.label(r), concat(", ", wide), widest_prefix])
+}
+
+# An allow-list entry that cannot be read may be the whole internet.
+warn contains lib.unverifiable(r, u) if {
+	some r in lib.vaults
+	public_known(r)
+	default_denies(r)
+	count(wide_ip_rules(r)) == 0
+	some u in lib.unreadable_paths(r)
+	lib.covers(ip_rules_path, u)
 }
 
 warn contains lib.unverifiable(r, public_path) if {
