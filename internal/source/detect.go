@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -110,6 +111,10 @@ func findObject(file string, data []byte) ([]byte, error) {
 					Got: fmt.Sprintf("one truncated before its end (it starts on line %d)", line)}
 			}
 			var se *json.SyntaxError
+			if errors.As(err, &se) && tooDeep(se) {
+				return nil, &InputError{File: file, Expected: "JSON nested at most 10000 levels deep",
+					Got: fmt.Sprintf("deeper nesting on line %d", lineOf(data, start+int(se.Offset)-1))}
+			}
 			if errors.As(err, &se) {
 				return nil, &InputError{File: file, Expected: "a well-formed JSON object",
 					Got: fmt.Sprintf("malformed JSON on line %d (object starting on line %d)",
@@ -136,6 +141,10 @@ func findObject(file string, data []byte) ([]byte, error) {
 	return nil, &InputError{File: file, Expected: "exactly one JSON object",
 		Got: fmt.Sprintf("%d objects (give one preview or export per file)", len(found))}
 }
+
+// tooDeep reports encoding/json's nesting limit (10000), which valid JSON can exceed; its
+// message names no input character, only the limit.
+func tooDeep(se *json.SyntaxError) bool { return strings.HasSuffix(se.Error(), "exceeded max depth") }
 
 // byteOrderMark is what PowerShell's redirection writes before UTF-8 text.
 var byteOrderMark = []byte("\xEF\xBB\xBF")

@@ -35,6 +35,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "change summary of the wrong type", data: `{"steps": [], "changeSummary": "x"}`, wantPath: "changeSummary", wantExpected: "an object of step counts", wantGot: "a string"},
 		{name: "truncated", data: "{\n  \"steps\": [\n    {\"op\": \"create\"", wantExpected: "a complete JSON object", wantGot: "truncated"},
 		{name: "malformed", data: "log line\n{\"steps\": [}\n", wantExpected: "a well-formed JSON object", wantGot: "line 2"},
+		{name: "nested too deep", data: `{"steps": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, wantExpected: "at most 10000 levels", wantGot: "line 1"},
 		{name: "two objects on two lines", data: "{\"steps\": []}\n{\"steps\": []}\n", wantExpected: "exactly one JSON object", wantGot: "2 objects"},
 		{name: "two objects back to back", data: `{"steps": []}{"steps": []}`, wantExpected: "exactly one JSON object", wantGot: "2 objects"},
 		{name: "neither preview nor export", data: `{"foo": 1}`, wantExpected: `"pulumi preview --json" output`, wantGot: "neither"},
