@@ -225,16 +225,33 @@ func TestTenantFromClientConfigIsValidated(t *testing.T) {
 	tests := []struct {
 		name   string
 		tenant string
+		// set holds extra stack config; wantKey is the key the error tells the user to set.
+		set     map[string]string
+		wantKey string
+		notKey  string
 	}{
-		{name: "empty", tenant: "-"},
-		{name: "all zero", tenant: "00000000-0000-0000-0000-000000000000"},
-		{name: "not a guid", tenant: "contoso.onmicrosoft.com"},
+		{name: "empty", tenant: "-", wantKey: "secret-store:tenantId"},
+		{name: "all zero", tenant: "00000000-0000-0000-0000-000000000000", wantKey: "secret-store:tenantId"},
+		{name: "not a guid", tenant: "contoso.onmicrosoft.com", wantKey: "secret-store:tenantId"},
+		// getClientConfig answers with the provider's setting: that is the key to fix.
+		{name: "provider tenant set", tenant: "bad", set: map[string]string{"azure-native:tenantId": "bad"},
+			wantKey: `set "azure-native:tenantId"`, notKey: "secret-store:tenantId"},
+		{name: "own override all zero", tenant: azuremock.DefaultTenantID,
+			set:     map[string]string{"secret-store:tenantId": "00000000-0000-0000-0000-000000000000", "azure-native:tenantId": "bad"},
+			wantKey: `from "secret-store:tenantId" is not a non-empty GUID; set "secret-store:tenantId"`, notKey: "azure-native"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := run(t, "dev", baseConfig("dev"), azuremock.Options{TenantID: tc.tenant})
+			sc := baseConfig("dev").clone()
+			for k, v := range tc.set {
+				sc.values[k] = v
+			}
+			m, err := run(t, "dev", sc, azuremock.Options{TenantID: tc.tenant})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "secret-store:tenantId")
+			assert.Contains(t, err.Error(), tc.wantKey)
+			if tc.notKey != "" {
+				assert.NotContains(t, err.Error(), tc.notKey)
+			}
 			assert.Empty(t, m.Registrations(), "resources registered despite a bad tenant")
 		})
 	}

@@ -554,6 +554,20 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	return cfg, nil
 }
 
+// yamlTimestampDate recognises what an unquoted `expires: 2027-01-01` becomes: YAML reads it
+// as a timestamp, which reaches the program as "2027-01-01T00:00:00Z". It returns the date the
+// user wrote.
+func yamlTimestampDate(v string) (string, bool) {
+	d, ok := strings.CutSuffix(v, "T00:00:00Z")
+	if !ok {
+		return "", false
+	}
+	if _, err := time.Parse(time.DateOnly, d); err != nil {
+		return "", false
+	}
+	return d, true
+}
+
 type secretEntry struct {
 	Name        string `json:"name"`
 	ContentType string `json:"contentType"`
@@ -590,7 +604,11 @@ func parseSecrets(values map[string]string, secretKeys []string, p *problems) []
 		if e.Expires == "" {
 			p.add(k+".expires", "is required: an explicit date YYYY-MM-DD (never computed from the clock, so previews do not drift)")
 		} else if t, err := time.Parse(time.DateOnly, e.Expires); err != nil {
-			p.add(k+".expires", "must be a date in the form YYYY-MM-DD, got %q", e.Expires)
+			if d, ok := yamlTimestampDate(e.Expires); ok {
+				p.add(k+".expires", "must be a date in the form YYYY-MM-DD, got a YAML timestamp; quote the date: %q", d)
+			} else {
+				p.add(k+".expires", "must be a date in the form YYYY-MM-DD, got %q", e.Expires)
+			}
 		} else if t.Before(minExpiry) || !t.Before(maxExpiry) {
 			p.add(k+".expires", "must be between %s and %s, got %q", minExpiry.Format(time.DateOnly), maxExpiry.AddDate(0, 0, -1).Format(time.DateOnly), e.Expires)
 		} else {

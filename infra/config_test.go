@@ -101,6 +101,32 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
+// TestParseConfigUnquotedExpiry covers `expires: 2027-02-15` without quotes in a stack file:
+// YAML reads a timestamp, which reaches the program as "2027-02-15T00:00:00Z"; the problem
+// says to quote the date instead of echoing a value the user never wrote.
+func TestParseConfigUnquotedExpiry(t *testing.T) {
+	var file struct {
+		Secrets any `yaml:"secrets"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte("secrets:\n  - {name: db, expires: 2027-02-15}\n  - {name: api-key, expires: \"2027-02-15\"}\n"), &file))
+	sc := baseConfig("dev").clone()
+	sc.values["secret-store:secrets"] = configString(t, file.Secrets)
+	require.Contains(t, sc.values["secret-store:secrets"], `"2027-02-15T00:00:00Z"`, "yaml.v3 reads the unquoted date as a timestamp")
+
+	_, err := infra.ParseStackConfig(sc.values, sc.secretKeys)
+	var ce *infra.ConfigError
+	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
+	assert.True(t, ce.Has("secret-store:secrets[0].expires", `got a YAML timestamp; quote the date: "2027-02-15"`), "got %v", ce.Problems)
+	assert.Len(t, ce.Problems, 1, "only the unquoted date is wrong; got %v", ce.Problems)
+	assert.NotContains(t, err.Error(), "T00:00:00Z", "the message shows the date as written")
+
+	// An RFC 3339 time of day is not a YAML date; it keeps the plain message.
+	sc.values["secret-store:secrets"] = `[{"name":"db","expires":"2027-02-15T10:00:00Z"},{"name":"api-key","expires":"2027-02-15"}]`
+	_, err = infra.ParseStackConfig(sc.values, sc.secretKeys)
+	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
+	assert.True(t, ce.Has("secret-store:secrets[0].expires", `got "2027-02-15T10:00:00Z"`), "got %v", ce.Problems)
+}
+
 func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
 	sc := baseConfig("prod").clone()
 	sc.values["secret-store:vaultName"] = "kv--x"

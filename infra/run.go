@@ -2,6 +2,7 @@ package infra
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -9,6 +10,10 @@ import (
 
 // StoreName is the component name Run uses; child resource names derive from it.
 const StoreName = "store"
+
+// providerTenantKey is the azure-native provider's tenant setting, which getClientConfig
+// reports when the stack config sets it.
+const providerTenantKey = "azure-native:tenantId"
 
 // Run is the secret-store program: load and validate config, resolve tenant and subscription,
 // build the store and export its outputs. main.go passes it to pulumi.Run; the planner runs it
@@ -54,7 +59,16 @@ func StoreArgs(ctx *pulumi.Context, cfg *Config) (*SecretStoreArgs, error) {
 		}
 	}
 	if !IsGUID(tenant) || tenant == "00000000-0000-0000-0000-000000000000" {
-		return nil, fmt.Errorf("tenant id %q from getClientConfig is not a non-empty GUID; set %q", tenant, fullKey(keyTenantID))
+		// Name the key the value came from: ours when set; else the provider's tenantId when
+		// the stack sets it (getClientConfig answers with it); else ours, which overrides
+		// whatever the provider's credentials report.
+		from, key := "from getClientConfig", fullKey(keyTenantID)
+		if cfg.TenantID != "" {
+			from = "from " + strconv.Quote(key)
+		} else if v, ok := ctx.GetConfig(providerTenantKey); ok && v != "" {
+			key = providerTenantKey
+		}
+		return nil, fmt.Errorf("tenant id %q %s is not a non-empty GUID; set %q", tenant, from, key)
 	}
 	if !IsGUID(sub) {
 		return nil, fmt.Errorf("subscription id %q from getClientConfig is not a GUID; set %q", sub, fullKey(keySubscriptionID))

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvguard/kvguard/internal/engine"
+	"github.com/kvguard/kvguard/internal/output"
 )
 
 // The plan tests run the real program with the repository's Pulumi.yaml, stacks/ and
@@ -277,6 +278,8 @@ func TestPlanBadInput(t *testing.T) {
 		{name: "malformed set", args: []string{"--set", "no-equals-sign"}, wantStderr: "--set: no-equals-sign: expected KEY=VALUE"},
 		{name: "program rejects config", args: []string{"--set", "secret-store:sku=gold"}, wantStderr: `"secret-store:sku": must be standard or premium`},
 		{name: "bad state file", args: []string{"--state", "plan_test.go"}, wantStderr: "plan_test.go: expected a pulumi stack export"},
+		// The hint names the key that was set (and that plan --help documents), not our override.
+		{name: "bad provider tenant", args: []string{"--set", "azure-native:tenantId=bad"}, wantStderr: `tenant id "bad" from getClientConfig is not a non-empty GUID; set "azure-native:tenantId"`},
 		{name: "missing stack config", args: []string{"--stack-config", "nope.yaml"}, wantStderr: "nope.yaml"},
 		{name: "bad --now", args: []string{"--now", "tomorrow"}, wantStderr: "--now"},
 		{name: "extra argument", args: []string{"file.json"}, wantStderr: "unknown command"},
@@ -306,5 +309,163 @@ func TestEnvironmentConfigRaisesProfile(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(got), &rep))
 		assert.Equal(t, "eu-west", rep.Stack, name)
 		assert.Equal(t, "prod", rep.Profile, "%s: got profile %q, want prod from the stack's environment", name, rep.Profile)
+	}
+}
+
+// statePlanted is planted in a --state export, in every form a secret takes there; no output of
+// plan may contain it.
+const statePlanted = "PLANTED-state-s3cr3t-5c2e"
+
+// plantedState writes the export a simulated update of the dev stack leaves, with statePlanted
+// in it: the db-connection secret's value in plain text (what SEC-005 flags), the
+// payments-api-key value as a --show-secrets signature object with the plaintext, a tag of the
+// resource group as a signature object with a ciphertext holding it, and three Key Vault
+// secrets the program no longer has (so they are deleted) holding it in those three forms.
+func plantedState(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.json")
+	_, stderr, code := runCLI(t, "", planArgs("--stack", "dev", "--state-out", clean)...)
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	data, err := os.ReadFile(clean)
+	require.NoError(t, err)
+	var export map[string]any
+	require.NoError(t, json.Unmarshal(data, &export))
+	deployment := export["deployment"].(map[string]any)
+	resources := deployment["resources"].([]any)
+
+	const sigKey, sigValue = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+	plain := func() any { return statePlanted }
+	shown := func() any { return map[string]any{sigKey: sigValue, "plaintext": `"` + statePlanted + `"`} }
+	cipher := func() any { return map[string]any{sigKey: sigValue, "ciphertext": "v1:" + statePlanted + ":AAAABBBB"} }
+	setValue := func(r map[string]any, value func() any) {
+		for _, side := range []string{"inputs", "outputs"} {
+			r[side].(map[string]any)["properties"].(map[string]any)["value"] = value()
+		}
+	}
+	var template map[string]any
+	var stackURN string
+	planted := 0
+	for _, x := range resources {
+		r := x.(map[string]any)
+		urn := r["urn"].(string)
+		switch {
+		case r["type"] == "pulumi:pulumi:Stack":
+			stackURN = urn
+		case strings.HasSuffix(urn, "::store-secret-db-connection"):
+			setValue(r, plain)
+			template = r
+			planted++
+		case strings.HasSuffix(urn, "::store-secret-payments-api-key"):
+			setValue(r, shown)
+			planted++
+		case r["type"] == "azure-native:resources:ResourceGroup":
+			for _, side := range []string{"inputs", "outputs"} {
+				r[side].(map[string]any)["tags"].(map[string]any)["owner"] = cipher()
+			}
+			planted++
+		}
+	}
+	require.Equal(t, 3, planted, "the dev stack's export changed shape")
+	for name, value := range map[string]func() any{"legacy-plain": plain, "legacy-shown": shown, "legacy-cipher": cipher} {
+		var r map[string]any
+		raw, err := json.Marshal(template)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, &r))
+		r["urn"] = stackURN[:strings.Index(stackURN, "pulumi:pulumi:Stack")] + "azure-native:keyvault:Secret::" + name
+		r["parent"] = stackURN
+		r["id"] = r["id"].(string) + "-" + name
+		setValue(r, value)
+		resources = append(resources, r)
+	}
+	deployment["resources"] = resources
+	data, err = json.MarshalIndent(export, "", "  ")
+	require.NoError(t, err)
+	require.Equal(t, 12, strings.Count(string(data), statePlanted), "planted forms: 6 resources, inputs and outputs")
+	state := filepath.Join(dir, "planted.json")
+	require.NoError(t, os.WriteFile(state, data, 0o600))
+	return state
+}
+
+// TestPlanNeverPrintsStateSecrets: secrets of the --state export, and a Key Vault secret value
+// it holds in plain text, are "[secret]" in the listing and the --out file and appear in no
+// output of any format.
+func TestPlanNeverPrintsStateSecrets(t *testing.T) {
+	state := plantedState(t)
+	dir := t.TempDir()
+	for _, format := range output.Formats() {
+		t.Run(format, func(t *testing.T) {
+			out, stateOut, report := filepath.Join(dir, format+".json"), filepath.Join(dir, format+".state"), filepath.Join(dir, format+".report")
+			stdout, stderr, code := runCLI(t, "", planArgs("--stack", "dev", "--format", format, "--state", state,
+				"--out", out, "--state-out", stateOut)...)
+			require.Equal(t, 0, code, "stderr: %s", stderr)
+			listing, stderr2, code := runCLI(t, "", planArgs("--stack", "dev", "--format", format, "--state", state, "--output", report)...)
+			require.Equal(t, 0, code, "stderr: %s", stderr2)
+			texts := map[string]string{"stdout": stdout, "stderr": stderr, "stdout with --output": listing, "stderr with --output": stderr2}
+			for _, f := range []string{out, stateOut, report} {
+				data, err := os.ReadFile(f)
+				require.NoError(t, err)
+				texts[filepath.Base(f)] = string(data)
+			}
+			for name, text := range texts {
+				assert.NotContains(t, text, statePlanted, "%s leaks a secret of the --state export", name)
+				assert.NotContains(t, text, "AAAABBBB", "%s copies a ciphertext of the --state export", name)
+			}
+			if format != output.FormatText {
+				return
+			}
+			// The listing shows the values as secrets, the deleted ones too.
+			for _, name := range []string{"legacy-plain", "legacy-shown", "legacy-cipher"} {
+				i := strings.Index(stdout, "delete   azure-native:keyvault:Secret  "+name+"\n")
+				require.GreaterOrEqual(t, i, 0, "listing misses the delete of %s:\n%s", name, stdout)
+				assert.Contains(t, stdout[i:], "value:                 [secret]", "%s", name)
+			}
+			// The --out file prints every secret of the old (and new) state as "[secret]".
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			var preview struct {
+				Steps []struct {
+					Op       string `json:"op"`
+					URN      string `json:"urn"`
+					OldState *struct {
+						Inputs, Outputs map[string]any
+					} `json:"oldState"`
+					NewState *struct {
+						Inputs, Outputs map[string]any
+					} `json:"newState"`
+				} `json:"steps"`
+			}
+			require.NoError(t, json.Unmarshal(data, &preview))
+			ops := map[string]string{}
+			for _, s := range preview.Steps {
+				name := s.URN[strings.LastIndex(s.URN, "::")+2:]
+				ops[name] = s.Op
+				states := map[string]map[string]any{}
+				if s.OldState != nil {
+					states["oldState.inputs"], states["oldState.outputs"] = s.OldState.Inputs, s.OldState.Outputs
+				}
+				if s.NewState != nil && s.Op != "create" {
+					states["newState.inputs"], states["newState.outputs"] = s.NewState.Inputs, s.NewState.Outputs
+				}
+				for where, props := range states {
+					switch {
+					case strings.Contains(s.URN, "keyvault:Secret::"):
+						p, _ := props["properties"].(map[string]any)
+						assert.Equal(t, "[secret]", p["value"], "%s %s: properties.value", name, where)
+					case strings.Contains(s.URN, "resources:ResourceGroup::") && strings.HasPrefix(where, "oldState"):
+						// The program's new owner tag is plain; only the state's was a secret.
+						tags, _ := props["tags"].(map[string]any)
+						assert.Equal(t, "[secret]", tags["owner"], "%s %s: tags.owner", name, where)
+					}
+				}
+			}
+			want := map[string]string{"legacy-plain": "delete", "legacy-shown": "delete", "legacy-cipher": "delete",
+				"store-secret-payments-api-key": "same", "store-secret-db-connection": "update", "store-rg": "update"}
+			got := map[string]string{}
+			for name := range want {
+				got[name] = ops[name]
+			}
+			assert.Equal(t, want, got, "a value the state holds in plain text is an update, a secret compares equal")
+		})
 	}
 }

@@ -15,18 +15,36 @@ import (
 // inside it and what was expected there. It never quotes the offending value, which may be
 // a secret pasted in the wrong place. The CLI maps it to exit code 2.
 type ConfigError struct {
-	File     string
-	Path     string
+	File string
+	Path string
+	// Problem, when set, says what is wrong before what was expected. It only ever quotes
+	// numeric settings that already passed their type check (contradictory settings), never
+	// free text.
+	Problem  string
 	Expected string
 }
 
-// Error reads `"pack.json": at "SEC-002.maxValidityDays": expected an integer`.
+// Error reads `"pack.json": at "SEC-002.maxValidityDays": expected an integer`, or with a
+// Problem `"pack.json": at "KV-001.minRetentionDays": 90 is more than
+// KV-001.maxRetentionDays (7); expected minRetentionDays <= maxRetentionDays`.
 func (e *ConfigError) Error() string {
-	if e.Path == "" {
-		return fmt.Sprintf("%q: expected %s", e.File, e.Expected)
+	expected := "expected " + e.Expected
+	if e.Problem != "" {
+		expected = e.Problem + "; " + expected
 	}
-	return fmt.Sprintf("%q: at %q: expected %s", e.File, e.Path, e.Expected)
+	if e.Path == "" {
+		return fmt.Sprintf("%q: %s", e.File, expected)
+	}
+	return fmt.Sprintf("%q: at %q: %s", e.File, e.Path, expected)
 }
+
+// byteOrderMark is what PowerShell's redirection and Windows editors write before UTF-8 text.
+// Input documents (internal/source) accept one; so do the config and exceptions files.
+var byteOrderMark = []byte("\xEF\xBB\xBF")
+
+// stripBOM drops a leading UTF-8 byte order mark. Line and column numbers in errors count
+// from the first character after it, which is what an editor shows as column 1.
+func stripBOM(data []byte) []byte { return bytes.TrimPrefix(data, byteOrderMark) }
 
 // PackConfig is a parsed `pulumi up --policy-pack-config` file. Its zero value means no
 // config: every policy at its default level with its default settings.
@@ -52,9 +70,11 @@ const levelsExpected = "an enforcement level: one of \"mandatory\", \"advisory\"
 // ParsePackConfig parses the JSON Pulumi takes with --policy-pack-config: keys are policy ids
 // or "all"; a value is a level string or an object with "enforcementLevel" and settings.
 // It checks the shape only; (*Engine).ValidateConfig checks ids, settings and types against
-// the catalogue (Evaluate calls it).
+// the catalogue (Evaluate calls it). A leading UTF-8 byte order mark is ignored; a key given
+// twice in one object, at any depth, is an error (encoding/json would keep the last silently).
 func ParsePackConfig(name string, data []byte) (PackConfig, error) {
 	cfg := PackConfig{File: name, Policies: map[string]PolicyConfig{}}
+	data = stripBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any
@@ -68,10 +88,14 @@ func ParsePackConfig(name string, data []byte) (PackConfig, error) {
 	if !ok {
 		return PackConfig{}, &ConfigError{File: name, Expected: "a JSON object keyed by policy id or \"all\""}
 	}
-	// encoding/json keeps the last of two equal keys; a second entry for a policy is a
-	// merge mistake that would silently win.
-	if dup, ok := duplicateTopKey(data); ok {
-		return PackConfig{}, &ConfigError{File: name, Path: dup, Expected: "one entry per policy, given twice"}
+	// encoding/json keeps the last of two equal keys; a second entry for a policy, or a second
+	// value for a setting, is a merge mistake that would silently win.
+	if dup, depth, ok := duplicateKey(data); ok {
+		exp := keyOnce
+		if depth == 0 {
+			exp = "one entry per policy, given twice"
+		}
+		return PackConfig{}, &ConfigError{File: name, Path: dup, Expected: exp}
 	}
 	keys := sortedKeys(top)
 	for _, key := range keys {
@@ -171,11 +195,10 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ValidateConfig checks a PackConfig against the catalogue: every key a known policy id,
 // every setting declared in that policy's METADATA config, every value of the declared type.
+// It does not know the stack's profile, so it cannot check settings that must be ordered;
+// ValidateConfigFor (which Evaluate calls) does both.
 func (e *Engine) ValidateConfig(cfg PackConfig) error {
-	file := cfg.File
-	if file == "" {
-		file = "policy pack config"
-	}
+	file := configFile(cfg)
 	if cfg.All != "" {
 		if _, ok := parseLevel(string(cfg.All)); !ok {
 			return &ConfigError{File: file, Path: "all", Expected: levelsExpected}
@@ -210,30 +233,171 @@ func (e *Engine) ValidateConfig(cfg PackConfig) error {
 	return nil
 }
 
-// duplicateTopKey returns the first key that the top-level object of data (valid JSON) has
-// twice.
-func duplicateTopKey(data []byte) (string, bool) {
+func configFile(cfg PackConfig) string {
+	if cfg.File == "" {
+		return "policy pack config"
+	}
+	return cfg.File
+}
+
+// ValidateConfigFor is ValidateConfig plus the settings that only make sense in order
+// (settingOrders), compared as the policies will see them in profile: the file's value, else
+// the METADATA default for the profile. So a file that sets only KV-001.maxRetentionDays: 30
+// is fine for a dev stack (minRetentionDays defaults to 7) and an error for a prod one (90).
+// A pair is not checked when either policy is disabled for the profile: its setting then
+// constrains nothing.
+func (e *Engine) ValidateConfigFor(profile string, cfg PackConfig) error {
+	if err := e.ValidateConfig(cfg); err != nil {
+		return err
+	}
+	eff := e.EffectiveSettings(profile, cfg)
+	for _, o := range settingOrders {
+		lo, loOK := e.orderedValue(eff, o.lo, profile, cfg)
+		hi, hiOK := e.orderedValue(eff, o.hi, profile, cfg)
+		if !loOK || !hiOK || lo.disabled || hi.disabled || lo.value <= hi.value {
+			continue
+		}
+		expected := o.lo.String() + " <= " + o.hi.String()
+		if o.lo.policy == o.hi.policy {
+			expected = o.lo.name + " <= " + o.hi.name
+		}
+		// Point at what the file gave: the lower bound when it gave both (or only that one),
+		// else the upper bound. Defaults alone never conflict (TestSettingOrdersExist).
+		switch {
+		case lo.given:
+			return &ConfigError{File: configFile(cfg), Path: o.lo.String(), Expected: expected,
+				Problem: fmt.Sprintf("%v is more than %s (%s)", lo.raw, o.hi, hi.describe())}
+		case hi.given:
+			return &ConfigError{File: configFile(cfg), Path: o.hi.String(), Expected: expected,
+				Problem: fmt.Sprintf("%v is less than %s (%s)", hi.raw, o.lo, lo.describe())}
+		}
+	}
+	return nil
+}
+
+// settingRef names one setting of one policy.
+type settingRef struct{ policy, name string }
+
+func (r settingRef) String() string { return r.policy + "." + r.name }
+
+// settingOrder is a pair of numeric settings where lo above hi leaves nothing that passes
+// both checks.
+type settingOrder struct{ lo, hi settingRef }
+
+// settingOrders lists every such pair of the policies in policies/ (TestSettingOrdersExist
+// keeps it in step with their METADATA). A pair whose settings a catalogue lacks (the test
+// fixtures) is skipped.
+var settingOrders = []settingOrder{
+	// KV-001 fails a vault that keeps deleted data fewer than minRetentionDays or more than
+	// maxRetentionDays days: min above max fails every vault.
+	{lo: settingRef{"KV-001", "minRetentionDays"}, hi: settingRef{"KV-001", "maxRetentionDays"}},
+	// SEC-002 fails a secret that expires more than maxValidityDays ahead and SEC-003 reports
+	// one that expires within warnDays: warnDays above maxValidityDays reports every secret
+	// SEC-002 accepts.
+	{lo: settingRef{"SEC-003", "warnDays"}, hi: settingRef{"SEC-002", "maxValidityDays"}},
+}
+
+// orderedSetting is one side of a settingOrder as a policy sees it.
+type orderedSetting struct {
+	value    float64
+	raw      any  // the effective value, for the message
+	given    bool // the file sets it
+	prod     bool // it is the METADATA prod default
+	disabled bool // its policy is disabled for the profile
+}
+
+func (s orderedSetting) describe() string {
+	switch {
+	case s.given:
+		return fmt.Sprint(s.raw)
+	case s.prod:
+		return fmt.Sprintf("%v, its prod default", s.raw)
+	}
+	return fmt.Sprintf("%v, its default", s.raw)
+}
+
+// orderedValue looks r up in the effective settings; false when the catalogue has no such
+// numeric setting.
+func (e *Engine) orderedValue(eff map[string]map[string]any, r settingRef, profile string, cfg PackConfig) (orderedSetting, bool) {
+	i, ok := e.byID[r.policy]
+	if !ok {
+		return orderedSetting{}, false
+	}
+	p := e.policies[i]
+	schema, ok := p.Config[r.name]
+	if !ok {
+		return orderedSetting{}, false
+	}
+	raw := eff[r.policy][r.name]
+	f, ok := toFloat(raw)
+	if !ok {
+		return orderedSetting{}, false
+	}
+	_, given := cfg.Policies[r.policy].Settings[r.name]
+	_, hasProd := schema["prod"]
+	return orderedSetting{
+		value:    f,
+		raw:      raw,
+		given:    given,
+		prod:     !given && hasProd && profile == ProfileProd,
+		disabled: LevelFor(p, profile, cfg) == LevelDisabled,
+	}, true
+}
+
+// keyOnce is what a key given twice in one object, JSON or YAML, was expected to be.
+const keyOnce = "each key once, given twice"
+
+// duplicateKey returns the path ("KV-001.minRetentionDays", "exceptions[0].reason") of the
+// first key that an object anywhere in data (valid JSON) has twice, and its depth (0 for a
+// key of the top-level object).
+func duplicateKey(data []byte) (string, int, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return "", false
+	path, depth, found, err := duplicateIn(dec, "", 0)
+	if err != nil {
+		return "", 0, false
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		key, _ := t.(string)
-		if seen[key] {
-			return key, true
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", false
-		}
+	return path, depth, found
+}
+
+// duplicateIn reads one value from dec, which is at path and depth, and reports the first
+// duplicate key inside it. encoding/json has already bounded the nesting depth of data.
+func duplicateIn(dec *json.Decoder, path string, depth int) (string, int, bool, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", 0, false, err
 	}
-	return "", false
+	switch t {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return "", 0, false, err
+			}
+			key, _ := kt.(string)
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			if seen[key] {
+				return p, depth, true, nil
+			}
+			seen[key] = true
+			if dup, d, ok, err := duplicateIn(dec, p, depth+1); ok || err != nil {
+				return dup, d, ok, err
+			}
+		}
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if dup, d, ok, err := duplicateIn(dec, fmt.Sprintf("%s[%d]", path, i), depth+1); ok || err != nil {
+				return dup, d, ok, err
+			}
+		}
+	default:
+		return "", 0, false, nil
+	}
+	_, err = dec.Token() // the closing delimiter
+	return "", 0, false, err
 }
 
 // checkSetting returns "" when v matches the setting schema, else what was expected.

@@ -467,9 +467,10 @@ type finding struct {
 	deny              bool
 }
 
-// Evaluate validates the settings against the catalogue, fills doc.Now, doc.Profile and
-// doc.Config, evaluates every policy over the whole document in one query and turns the
-// entries into one Result per (policy, resource).
+// Evaluate validates the settings against the catalogue for the stack's profile
+// (ValidateConfigFor), fills doc.Now, doc.Profile and doc.Config, evaluates every policy over
+// the whole document in one query and turns the entries into one Result per (policy,
+// resource).
 //
 // For one (policy, resource): deny entries give fail at the policy's level; warn entries
 // without "unknown" give fail capped at advisory; warn entries with "unknown" give
@@ -482,7 +483,10 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	if doc == nil {
 		return nil, errors.New("evaluate: nil document")
 	}
-	if err := e.ValidateConfig(s.Config); err != nil {
+	// The stack's own environment setting (a preview's config, the planned stack config)
+	// counts too: a stack named "eu-west" that says environment: prod is judged as prod.
+	profile := StricterProfile(ProfileFor(s.Stack), ProfileFor(doc.Environment))
+	if err := e.ValidateConfigFor(profile, s.Config); err != nil {
 		return nil, err
 	}
 	excFile := s.ExceptionsFile
@@ -497,9 +501,6 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 		now = time.Now()
 	}
 	now = now.UTC()
-	// The stack's own environment setting (a preview's config, the planned stack config)
-	// counts too: a stack named "eu-west" that says environment: prod is judged as prod.
-	profile := StricterProfile(ProfileFor(s.Stack), ProfileFor(doc.Environment))
 	doc.Now = now.Format(time.RFC3339)
 	doc.Profile = profile
 	doc.Config = e.EffectiveSettings(profile, s.Config)

@@ -27,7 +27,8 @@ const dateLayout = "2006-01-02"
 // globs without separators: "*" matches any run of characters including ':' and '$', "?"
 // one character, "[a-z]" / "[!a-z]" a class, "{a,b}" alternatives, "\" escapes. reason and
 // expires (YYYY-MM-DD, inclusive) are required. Whether the policy id exists is checked by
-// (*Engine).ValidateExceptions, which Evaluate calls.
+// (*Engine).ValidateExceptions, which Evaluate calls. The file is one YAML document or one
+// JSON object, each key given once; a leading UTF-8 byte order mark is ignored.
 func ParseExceptions(name string, data []byte) ([]Exception, error) {
 	tree, err := decodeTree(name, data)
 	if err != nil {
@@ -148,8 +149,11 @@ func (e *Engine) ValidateExceptions(file string, exc []Exception) error {
 }
 
 // decodeTree reads JSON (when the text starts with '{') or YAML into plain Go values. YAML
-// dates stay strings, so "expires: 2027-01-31" unquoted works.
+// dates stay strings, so "expires: 2027-01-31" unquoted works. A leading UTF-8 byte order mark
+// is ignored. A key given twice in one object (any depth), a YAML alias and a second YAML
+// document are errors: each would make the file say something else than it seems to.
 func decodeTree(name string, data []byte) (any, error) {
+	data = stripBOM(data)
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, &ConfigError{File: name, Expected: "an object with an \"exceptions\" list (the file is empty)"}
@@ -163,10 +167,25 @@ func decodeTree(name string, data []byte) (any, error) {
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, &ConfigError{File: name, Expected: "a single JSON object and nothing after it"}
 		}
+		if dup, _, ok := duplicateKey(data); ok {
+			return nil, &ConfigError{File: name, Path: dup, Expected: keyOnce}
+		}
 		return v, nil
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ConfigError{File: name, Expected: "an object with an \"exceptions\" list (the file is empty)"}
+		}
+		return nil, &ConfigError{File: name, Expected: "valid YAML (" + yamlErrorLine(err) + ")"}
+	}
+	// yaml.v3 reads the first document only; a second one (after "---") would be ignored.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, &ConfigError{File: name, Path: fmt.Sprintf("line %d", next.Line), Expected: "one YAML document, not a second one after \"---\""}
+	case !errors.Is(err, io.EOF):
 		return nil, &ConfigError{File: name, Expected: "valid YAML (" + yamlErrorLine(err) + ")"}
 	}
 	if len(doc.Content) == 0 {
@@ -204,6 +223,11 @@ func nodeTree(file string, n *yaml.Node, path string) (any, error) {
 			p := k.Value
 			if path != "" {
 				p = path + "." + k.Value
+			}
+			// A yaml.Node keeps both of two equal keys; the map would keep the last silently
+			// ("exceptions: [...]" then "exceptions: []" would drop every exception).
+			if _, dup := m[k.Value]; dup {
+				return nil, &ConfigError{File: file, Path: fmt.Sprintf("%s (line %d)", p, k.Line), Expected: keyOnce}
 			}
 			v, err := nodeTree(file, n.Content[i+1], p)
 			if err != nil {

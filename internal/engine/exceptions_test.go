@@ -36,6 +36,18 @@ func TestParseExceptions(t *testing.T) {
   {"policy": "TST-001", "urn": "urn:a", "urns": ["urn:b"], "reason": "two", "expires": "2026-12-03"}
 ]}`},
 	}
+	// A leading UTF-8 byte order mark (PowerShell's redirection writes one) and a leading
+	// document start marker change nothing.
+	for _, tc := range tests[:2] {
+		tests = append(tests, struct {
+			name string
+			data string
+		}{tc.name + " with a byte order mark", "\xEF\xBB\xBF" + tc.data})
+	}
+	tests = append(tests, struct {
+		name string
+		data string
+	}{"yaml with a document start", "---\n" + tests[0].data})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseExceptions("exceptions."+tc.name, []byte(tc.data))
@@ -69,6 +81,19 @@ func TestParseExceptionsErrors(t *testing.T) {
 		{"missing policy", "exceptions:\n  - {urns: [a], reason: r, expires: 2027-01-01}\n", "exceptions[0].policy", "a policy id"},
 		{"self-referencing alias", "exceptions: &a\n  - {policy: TST-001, urns: [a], reason: *a, expires: 2027-01-01}\n", "exceptions[0].reason (line 2)", "not a YAML alias"},
 		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nexceptions: []\n", "b[0] (line 2)", "not a YAML alias"},
+		// A key given twice would silently keep the last: "exceptions: []" after the list
+		// drops every exception.
+		{"duplicate top-level key", "exceptions:\n  - {policy: TST-001, urns: [a], reason: r, expires: 2027-01-01}\nexceptions: []\n", "exceptions (line 3)", "each key once, given twice"},
+		{"duplicate field", "exceptions:\n  - policy: TST-001\n    urns: [a]\n    reason: r\n    reason: s\n    expires: 2027-01-01\n", "exceptions[0].reason (line 5)", "each key once, given twice"},
+		{"duplicate field in a flow mapping", "exceptions:\n  - {policy: TST-001, urns: [a], reason: r, expires: 2027-01-01}\n  - {policy: TST-001, urns: [a], urns: [b], reason: r, expires: 2027-01-01}\n", "exceptions[1].urns (line 3)", "each key once, given twice"},
+		{"duplicate key in an ignored value", "a: {b: 1, b: 2}\nexceptions: []\n", "a.b (line 1)", "each key once, given twice"},
+		{"json duplicate top-level key", `{"exceptions": [{"policy": "TST-001", "urns": ["a"], "reason": "r", "expires": "2027-01-01"}], "exceptions": []}`, "exceptions", "each key once, given twice"},
+		{"json duplicate field", `{"exceptions": [{"policy": "TST-001", "urns": ["a"], "reason": "r", "reason": "s", "expires": "2027-01-01"}]}`, "exceptions[0].reason", "each key once, given twice"},
+		// yaml.v3 reads the first document only: a second one would be ignored.
+		{"second document", "exceptions: []\n---\nexceptions:\n  - {policy: TST-001, urns: [a], reason: r, expires: 2027-01-01}\n", "line 2", "one YAML document"},
+		{"empty second document", "exceptions: []\n---\n", "line 2", "one YAML document"},
+		{"broken second document", "exceptions: []\n--- [\n", "", "valid YAML (line 2)"},
+		{"bad json after a byte order mark", "\xEF\xBB\xBF{\"exceptions\": [}", "line 1, column 17", "valid JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -29,14 +30,20 @@ var ReplaceOnChange = map[string][]string{
 // diffInputs compares a resource's inputs in the state with the program's new inputs and
 // returns the top-level keys that differ and, of those, the ones that force a replace.
 //
-// A secret is compared with a secret as equal: the state holds only ciphertext and the stack
-// config's secure values are never decrypted, so a changed secret value cannot be seen (Pulumi
+// A secret is compared with a secret as equal: the state's secrets are redacted when it is
+// read (ParseState) and the stack config's secure values are never decrypted, so a changed secret value cannot be seen (Pulumi
 // itself would show an update). An input unknown at preview (it comes from a resource being
-// replaced) counts as changed.
-func diffInputs(typ string, old map[string]any, inputs resource.PropertyMap) (diff, replace []string) {
+// replaced) counts as changed, and so does one holding a path of plaintext (see
+// OldResource.PlaintextInputs): the state has that value in the clear where a secret belongs,
+// and the value itself was dropped when the state was read.
+func diffInputs(typ string, old map[string]any, plaintext []string, inputs resource.PropertyMap) (diff, replace []string) {
 	keys := map[string]bool{}
 	for k := range old {
 		keys[k] = true
+	}
+	changed := map[string]bool{}
+	for _, p := range plaintext {
+		changed[strings.SplitN(p, ".", 2)[0]] = true
 	}
 	for k := range inputs {
 		keys[string(k)] = true
@@ -51,7 +58,7 @@ func diffInputs(typ string, old map[string]any, inputs resource.PropertyMap) (di
 		if v, ok := inputs[resource.PropertyKey(k)]; ok {
 			nv = canonProp(v)
 		}
-		if equalCanon(ov, nv) {
+		if !changed[k] && equalCanon(ov, nv) {
 			continue
 		}
 		diff = append(diff, k)

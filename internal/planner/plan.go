@@ -348,7 +348,7 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		id, outs = simID, simulated
 		st.ID, st.Outputs = simID, simulated
 		if old != nil {
-			st.DiffKeys, st.ReplaceKeys = diffInputs(st.Type, old.Inputs, inputs)
+			st.DiffKeys, st.ReplaceKeys = diffInputs(st.Type, old.Inputs, old.PlaintextInputs, inputs)
 			st.Op = opFor(st.DiffKeys, st.ReplaceKeys)
 		}
 	case !st.Custom:
@@ -359,7 +359,7 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	case old == nil:
 		outs = previewOutputs(inputs, simulated)
 	default:
-		st.DiffKeys, st.ReplaceKeys = diffInputs(st.Type, old.Inputs, inputs)
+		st.DiffKeys, st.ReplaceKeys = diffInputs(st.Type, old.Inputs, old.PlaintextInputs, inputs)
 		st.Op = opFor(st.DiffKeys, st.ReplaceKeys)
 		switch st.Op {
 		case model.OpSame:

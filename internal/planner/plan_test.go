@@ -410,6 +410,7 @@ func TestDiffInputs(t *testing.T) {
 		name        string
 		typ         string
 		old         map[string]any
+		plaintext   []string
 		inputs      resource.PropertyMap
 		wantDiff    []string
 		wantReplace []string
@@ -418,13 +419,15 @@ func TestDiffInputs(t *testing.T) {
 		{name: "replace key", typ: vaultType, old: map[string]any{"vaultName": "a"}, inputs: resource.PropertyMap{"vaultName": resource.NewProperty("b")}, wantDiff: []string{"vaultName"}, wantReplace: []string{"vaultName"}},
 		{name: "update key", typ: vaultType, old: map[string]any{"tags": map[string]any{"a": "1"}}, inputs: resource.PropertyMap{"tags": resource.NewProperty(resource.PropertyMap{"a": resource.NewProperty("2")})}, wantDiff: []string{"tags"}},
 		{name: "secrets compare equal", typ: secretType, old: map[string]any{"properties": map[string]any{"value": sig}}, inputs: resource.PropertyMap{"properties": resource.NewProperty(resource.PropertyMap{"value": secret})}},
+		{name: "plaintext in the state counts as changed", typ: secretType, old: map[string]any{"properties": map[string]any{"value": map[string]any{model.SecretSigKey: model.SecretSigValue}}},
+			plaintext: []string{"properties.value"}, inputs: resource.PropertyMap{"properties": resource.NewProperty(resource.PropertyMap{"value": secret})}, wantDiff: []string{"properties"}},
 		{name: "unknown input counts as changed", typ: secretType, old: map[string]any{"vaultName": "kv"}, inputs: resource.PropertyMap{"vaultName": resource.MakeComputed(resource.NewProperty(""))}, wantDiff: []string{"vaultName"}, wantReplace: []string{"vaultName"}},
 		{name: "removed input", typ: raType, old: map[string]any{"description": "x"}, inputs: resource.PropertyMap{}, wantDiff: []string{"description"}},
 		{name: "type without table only updates", typ: "azure-native:other:Thing", old: map[string]any{"name": "a"}, inputs: resource.PropertyMap{"name": resource.NewProperty("b")}, wantDiff: []string{"name"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			diff, replace := diffInputs(tc.typ, tc.old, tc.inputs)
+			diff, replace := diffInputs(tc.typ, tc.old, tc.plaintext, tc.inputs)
 			assert.Equal(t, tc.wantDiff, diff, "diff: got %v, want %v", diff, tc.wantDiff)
 			assert.Equal(t, tc.wantReplace, replace, "replace: got %v, want %v", replace, tc.wantReplace)
 		})
@@ -447,4 +450,110 @@ func TestSettingsListing(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.True(t, slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Type == diagType }))
+}
+
+// statePlanted is planted in a state in every form a secret takes in an export; it must never
+// leave ParseState.
+const statePlanted = "PLANTED-state-value-81c3"
+
+func TestStateSecretsAreRedacted(t *testing.T) {
+	// A second Key Vault secret, so one holds each form of value.
+	base, err := os.ReadFile(testConfig)
+	require.NoError(t, err)
+	config := filepath.Join(t.TempDir(), "Pulumi.dev.yaml")
+	require.NoError(t, os.WriteFile(config, append(base, []byte("  secret-store:secret-api-key:\n    secure: v1:T1BBUVVF\n")...), 0o600))
+	twoSecrets := []string{`secret-store:secrets=[{"name":"db-connection","contentType":"text/plain","expires":"2027-06-01"},{"name":"api-key","contentType":"text/plain","expires":"2027-06-01"}]`}
+	applied := runPlan(t, Options{Applied: true, Set: twoSecrets, StackConfig: config})
+	export, err := applied.Export(testNow)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(export, &doc))
+	resources := doc["deployment"].(map[string]any)["resources"].([]any)
+
+	shown := func() any {
+		return map[string]any{model.SecretSigKey: model.SecretSigValue, "plaintext": `"` + statePlanted + `"`}
+	}
+	cipher := func() any {
+		return map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": "v1:" + statePlanted}
+	}
+	// Output values are not what `pulumi stack export` writes, but source reads them; so must we.
+	secretOutput := func() any {
+		return map[string]any{model.SecretSigKey: resource.OutputValueSig, "secret": true, "value": statePlanted}
+	}
+	wrapped := func() any { return map[string]any{model.SecretSigKey: resource.OutputValueSig, "value": cipher()} }
+	plant := map[string]func(props map[string]any){
+		// A plain Key Vault secret value (SEC-005).
+		"store-secret-db-connection": func(p map[string]any) { p["properties"].(map[string]any)["value"] = statePlanted },
+		// --show-secrets keeps the signature and puts the plaintext beside it.
+		"store-secret-api-key": func(p map[string]any) { p["properties"].(map[string]any)["value"] = shown() },
+		// Secrets at any depth, in arrays and inside output values.
+		"store-vault": func(p map[string]any) {
+			p["properties"].(map[string]any)["networkAcls"].(map[string]any)["ipRules"] = []any{map[string]any{"value": cipher()}}
+			p["tags"].(map[string]any)["owner"] = wrapped()
+		},
+		"store-id-orders-api": func(p map[string]any) { p["tags"].(map[string]any)["owner"] = secretOutput() },
+	}
+	for _, x := range resources {
+		r := x.(map[string]any)
+		urn := r["urn"].(string)
+		if f, ok := plant[urn[strings.LastIndex(urn, "::")+2:]]; ok {
+			f(r["inputs"].(map[string]any))
+			f(r["outputs"].(map[string]any))
+		}
+	}
+	data, err := json.Marshal(doc)
+	require.NoError(t, err)
+	require.Equal(t, 10, strings.Count(string(data), statePlanted))
+
+	state, err := ParseState("state.json", data)
+	require.NoError(t, err)
+	kept, err := json.Marshal(state.Resources)
+	require.NoError(t, err)
+	assert.NotContains(t, string(kept), statePlanted, "the parsed state keeps a secret's value")
+	for _, r := range state.Resources {
+		if strings.HasSuffix(r.URN, "::store-secret-db-connection") {
+			assert.Equal(t, []string{"properties.value"}, r.PlaintextInputs)
+			assert.Equal(t, map[string]any{model.SecretSigKey: model.SecretSigValue}, r.Inputs["properties"].(map[string]any)["value"])
+			assert.True(t, isSecret(r.OutputProps()["properties"].ObjectValue()["value"]), "a plain secret value reads as a secret")
+		} else {
+			assert.Empty(t, r.PlaintextInputs, "%s", r.URN)
+		}
+	}
+
+	for _, set := range [][]string{twoSecrets, {"secret-store:applications=[]", "secret-store:secrets=[]", "secret-store:secret-db-connection=", "secret-store:secret-api-key="}} {
+		for _, applied := range []bool{false, true} {
+			p := runPlan(t, Options{State: state, Set: set, Applied: applied, StackConfig: config})
+			var outputs [][]byte
+			preview, err := p.PreviewJSON()
+			require.NoError(t, err)
+			outputs = append(outputs, preview)
+			if applied {
+				export, err := p.Export(testNow)
+				require.NoError(t, err)
+				outputs = append(outputs, export)
+			}
+			doc, err := p.Document(testNow)
+			require.NoError(t, err)
+			docJSON, err := json.Marshal(doc)
+			require.NoError(t, err)
+			outputs = append(outputs, docJSON)
+			var text bytes.Buffer
+			require.NoError(t, p.WriteText(&text, nil))
+			outputs = append(outputs, text.Bytes())
+			for i, out := range outputs {
+				assert.NotContains(t, string(out), statePlanted, "set %v, applied %v: output %d leaks a secret of the state", set, applied, i)
+			}
+			ops := map[string]string{}
+			for _, s := range p.Steps {
+				ops[s.Name] = s.Op
+			}
+			if len(set) == len(twoSecrets) {
+				assert.Equal(t, model.OpUpdate, ops["store-secret-db-connection"], "a value the state holds in plain text is a change")
+				assert.Equal(t, model.OpSame, ops["store-secret-api-key"], "a secret compares equal to a secret")
+			} else {
+				assert.Equal(t, model.OpDelete, ops["store-secret-db-connection"])
+				assert.Contains(t, text.String(), "value:                 [secret]", "deleted secrets show their value as a secret")
+			}
+		}
+	}
 }

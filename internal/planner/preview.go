@@ -66,16 +66,14 @@ func (p *Plan) PreviewJSON() ([]byte, error) {
 	return marshalIndent(doc)
 }
 
+// oldJSONState renders a resource of the state as the preview prints its oldState: through the
+// same program values and renderer as the new state, so every secret of the state (already
+// redacted when it was read, see ParseState) prints as "[secret]", never as its ciphertext or
+// plaintext, and a Key Vault secret's value the export held in plain text does too.
 func oldJSONState(o *OldResource) source.PrintedState {
-	in, out := o.Inputs, o.Outputs
-	if in == nil {
-		in = map[string]any{}
-	}
-	if out == nil {
-		out = map[string]any{}
-	}
 	return source.PrintedState{
-		URN: o.URN, Custom: o.Custom, ID: o.ID, Type: o.Type, Inputs: in, Outputs: out,
+		URN: o.URN, Custom: o.Custom, ID: o.ID, Type: o.Type,
+		Inputs: previewMap(o.InputProps()), Outputs: previewMap(o.OutputProps()),
 		Parent: o.Parent, Protect: o.Protect, Provider: o.Provider,
 		Dependencies: o.Dependencies, PropertyDependencies: nonEmptyDeps(o.PropertyDependencies),
 		SourcePosition: o.SourcePosition,

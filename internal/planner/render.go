@@ -30,7 +30,9 @@ type RoleNames map[string]string
 // and retention of a vault; expiry and content type of a secret; role, principal and scope of
 // an assignment; target and destination of a diagnostic setting. Secret values are shown as
 // "[secret]" and values unknown at preview as "(known after apply)"; no value is ever read
-// from inside a secret.
+// from inside a secret. A deleted resource is shown from the state, whose secrets were
+// redacted when it was read (ParseState), by the same rules; a Key Vault secret's value is
+// never shown at all.
 func (s *Step) Settings(roles RoleNames, names map[string]string) []Setting {
 	var out []Setting
 	props := s.Inputs
@@ -87,7 +89,16 @@ func (s *Step) Settings(roles RoleNames, names map[string]string) []Setting {
 	case "azure-native:keyvault:Secret":
 		add("name", "secretName")
 		ref("vault", "vaultName", "vaultName")
-		add("value", "properties", "value")
+		// azure-native marks a secret's value secret, so it is "[secret]" whatever the program
+		// passed or the state held: a secret is one already (redacted when the state was read),
+		// and a plain value is what SEC-005 reports, not something to print.
+		if v, ok := lookupValue(props, "properties", "value"); ok {
+			shown := model.SecretPlaceholder
+			if isUnknown(v) && !isSecret(v) {
+				shown = unknownText
+			}
+			out = append(out, Setting{"value", shown})
+		}
 		add("content type", "properties", "contentType")
 		if v, ok := lookupValue(props, "properties", "attributes", "expires"); ok && v.IsNumber() {
 			out = append(out, Setting{"expires", time.Unix(int64(v.NumberValue()), 0).UTC().Format(time.RFC3339)})

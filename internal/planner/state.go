@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/kvguard/kvguard/internal/model"
+	"github.com/kvguard/kvguard/internal/source"
 )
 
 // State is an existing stack, read from `pulumi stack export` (version 3), to plan against.
@@ -22,8 +24,10 @@ type State struct {
 	byURN     map[string]*OldResource
 }
 
-// OldResource is one resource of the state. Its values are the export's JSON: secrets are
-// signature objects holding ciphertext only, so a plaintext is never in memory.
+// OldResource is one resource of the state. Its values are the export's JSON with every secret
+// reduced to a bare signature object (see redactState): neither a ciphertext nor a
+// --show-secrets plaintext is kept, and neither is a Key Vault secret's value the export holds
+// in plain text, so no value of the state that is or should be secret is ever in memory.
 type OldResource struct {
 	URN                  string
 	Type                 string
@@ -37,8 +41,11 @@ type OldResource struct {
 	PropertyDependencies map[string][]string
 	Inputs               map[string]any
 	Outputs              map[string]any
-	SourcePosition       string
-	raw                  apitype.ResourceV3
+	// PlaintextInputs are the input paths ("properties.value") where the export held a Key
+	// Vault secret's value in plain text (SEC-005). The value is redacted like a secret's; the
+	// path is kept so the diff still sees that the state does not hold it as a secret.
+	PlaintextInputs []string
+	SourcePosition  string
 }
 
 // ParseState reads a `pulumi stack export` (deployment version 3 or 4). name is the file as
@@ -80,12 +87,13 @@ func ParseState(name string, data []byte) (*State, error) {
 		o := &OldResource{
 			URN: string(r.URN), Type: string(r.Type), Name: u.Name(), ID: string(r.ID), Custom: r.Custom,
 			Parent: string(r.Parent), Provider: r.Provider, Protect: r.Protect,
-			Inputs: r.Inputs, Outputs: r.Outputs, SourcePosition: r.SourcePosition, raw: r,
-			PropertyDependencies: map[string][]string{},
+			SourcePosition: r.SourcePosition, PropertyDependencies: map[string][]string{},
 		}
 		if o.Type == "" {
 			o.Type = u.Type().String()
 		}
+		o.Inputs, o.PlaintextInputs = redactState(o.Type, r.Inputs)
+		o.Outputs, _ = redactState(o.Type, r.Outputs)
 		for _, d := range r.Dependencies {
 			o.Dependencies = append(o.Dependencies, string(d))
 		}
@@ -103,6 +111,78 @@ func ParseState(name string, data []byte) (*State, error) {
 	return s, nil
 }
 
+// redactState copies a state's inputs or outputs, replacing every value that is secret by
+// the rules all sources share (source.Normalize: the signature object with a ciphertext or a
+// --show-secrets plaintext, "[secret]") and a Key Vault secret's plain properties.value (what
+// Normalize reports as plaintext, SEC-005) with a bare secret signature object. plaintext lists
+// the latter's paths. nil stays nil.
+func redactState(typ string, props map[string]any) (redacted map[string]any, plaintext []string) {
+	if props == nil {
+		return nil, nil
+	}
+	n := source.Normalize(typ, props)
+	hide := make(map[string]bool, len(n.Secret)+len(n.Plaintext))
+	for _, p := range n.Secret {
+		hide[p] = true
+	}
+	for _, p := range n.Plaintext {
+		hide[p] = true
+	}
+	out := make(map[string]any, len(props))
+	for k, v := range props {
+		out[k] = redactValue(k, v, hide)
+	}
+	return out, n.Plaintext
+}
+
+// redactValue walks v as source.Normalize does, building the same paths (dot separated, array
+// indexes as numbers, a known output value standing for its element), and replaces the values
+// at the paths in hide. A key with a dot in it may make two values share a path; both are then
+// redacted, which errs on the safe side.
+func redactValue(path string, v any, hide map[string]bool) any {
+	if hide[path] {
+		return redactedSecret()
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if sig, _ := x[resource.SigKey].(string); sig == resource.OutputValueSig {
+			if e, known := x["value"]; known {
+				return redactValue(path, e, hide)
+			}
+			return model.UnknownSentinel
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = redactValue(joinPath(path, k), e, hide)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactValue(joinPath(path, strconv.Itoa(i)), e, hide)
+		}
+		return out
+	}
+	return v
+}
+
+// redactedSecret is a secret of the state with its payload dropped: what jsonToValue and the
+// diff recognise as a secret, holding nothing.
+func redactedSecret() map[string]any {
+	return map[string]any{model.SecretSigKey: model.SecretSigValue}
+}
+
+// joinPath appends a path element as source's paths do.
+func joinPath(base, elem string) string {
+	switch {
+	case elem == "":
+		return base
+	case base == "":
+		return elem
+	}
+	return base + "." + elem
+}
+
 // check makes sure the state belongs to the stack and project being planned.
 func (s *State) check(stack, project string) error {
 	for i, r := range s.Resources {
@@ -118,7 +198,7 @@ func (s *State) check(stack, project string) error {
 func (o *OldResource) isProvider() bool { return strings.HasPrefix(o.Type, "pulumi:providers:") }
 
 // OutputProps is the state's outputs as program values: a secret stays secret (its value is
-// not known here, only its ciphertext exists), the unknown sentinel is unknown.
+// not known here; not even its ciphertext is kept), the unknown sentinel is unknown.
 func (o *OldResource) OutputProps() resource.PropertyMap {
 	return jsonToProps(o.Outputs)
 }
@@ -160,7 +240,8 @@ func jsonToValue(v any) resource.PropertyValue {
 		return resource.NewProperty(arr)
 	case map[string]any:
 		if sig, ok := x[model.SecretSigKey].(string); ok && sig == model.SecretSigValue {
-			// The ciphertext is never decrypted: the program sees a secret with no usable value.
+			// A secret of the state holds nothing once read (redactState): the program sees a
+			// secret with no usable value.
 			return resource.MakeSecret(resource.NewProperty(""))
 		}
 		return resource.NewProperty(jsonToProps(x))
