@@ -72,7 +72,7 @@ func TestCheckExitCodes(t *testing.T) {
 			if tc.wantCode == 2 {
 				assert.Empty(t, stdout, "bad input must not produce a report")
 			} else {
-				assert.Contains(t, stdout, "resources, ", "want the summary line on stdout")
+				assert.Contains(t, stdout, "resources checked, ", "want the summary line on stdout")
 			}
 		})
 	}

@@ -86,10 +86,11 @@ Secret values are never part of the document.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.Stack, "stack", "", `stack whose profile and settings apply (default: the stack named in the input, else "`+defaultStack+`")`)
-	fl.StringVar(&f.Config, "config", "", "policy-pack config file (the JSON `pulumi up --policy-pack-config` takes)")
-	fl.StringVar(&f.Now, "now", "", "evaluation time, RFC3339 or YYYY-MM-DD (default: the current time)")
-	fl.StringVarP(&f.Output, "output", "o", "", "write the document to this file instead of stdout")
+	// Each usage quotes one word, the placeholder pflag shows after the flag (see reportFlags.bind).
+	fl.StringVar(&f.Stack, "stack", "", "`NAME` of the stack whose profile and settings apply (default: the stack named in the input, else \""+defaultStack+"\")")
+	fl.StringVar(&f.Config, "config", "", "policy-pack config `FILE`: the JSON that pulumi up --policy-pack-config takes")
+	fl.StringVar(&f.Now, "now", "", "evaluation `TIME`, RFC3339 or YYYY-MM-DD (default: the current time)")
+	fl.StringVarP(&f.Output, "output", "o", "", "write the document to `FILE` instead of stdout")
 	return cmd
 }
 
@@ -129,7 +130,7 @@ func writeJSON(cmd *cobra.Command, path string, v any) error {
 	if path != "" && path != "-" {
 		var err error
 		if file, err = os.Create(path); err != nil {
-			return fmt.Errorf("write --output %q: %w", path, err)
+			return fmt.Errorf("write %s: %w", path, errCause(err))
 		}
 		out = file
 	}

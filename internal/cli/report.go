@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,12 +48,14 @@ type reportFlags struct {
 // bind registers the flags on cmd.
 func (f *reportFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.Stack, "stack", "", `stack whose enforcement levels and defaults apply (default: the stack named in the input, else "`+defaultStack+`")`)
-	fl.StringVar(&f.Config, "config", "", "policy-pack `FILE`: the JSON that pulumi up --policy-pack-config takes")
-	fl.StringVar(&f.Exceptions, "exceptions", "", "exceptions file (YAML or JSON)")
-	fl.StringVar(&f.Now, "now", "", "evaluation time, RFC3339 or YYYY-MM-DD (default: the current time)")
-	fl.StringVarP(&f.Format, "format", "f", output.FormatText, "output format: "+strings.Join(output.Formats(), ", "))
-	fl.StringVarP(&f.Output, "output", "o", "", "write the report to this file instead of stdout; written only when the check ran")
+	// pflag shows the first `quoted` word of a usage string as the flag's placeholder
+	// (--config FILE), so each usage quotes exactly one word, the placeholder, and nothing else.
+	fl.StringVar(&f.Stack, "stack", "", "`NAME` of the stack whose enforcement levels and defaults apply (default: the stack named in the input, else \""+defaultStack+"\")")
+	fl.StringVar(&f.Config, "config", "", "policy-pack config `FILE`: the JSON that pulumi up --policy-pack-config takes")
+	fl.StringVar(&f.Exceptions, "exceptions", "", "exceptions `FILE` (YAML or JSON)")
+	fl.StringVar(&f.Now, "now", "", "evaluation `TIME`, RFC3339 or YYYY-MM-DD (default: the current time)")
+	fl.StringVarP(&f.Format, "format", "f", output.FormatText, "output `FORMAT`: "+strings.Join(output.Formats(), ", "))
+	fl.StringVarP(&f.Output, "output", "o", "", "write the report to `FILE` instead of stdout; written only when the check ran")
 	fl.StringVar(&f.Artifact, "artifact", "", "repository `FILE` that SARIF results and GitHub annotations point at when a resource has no source position (default: the checked file; Pulumi.yaml for stdin)")
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return output.Formats(), cobra.ShellCompDirectiveNoFileComp
@@ -168,7 +172,7 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 			return fmt.Errorf("write report: %w", err)
 		}
 	} else if err := writeFileAtomic(f.Output, buf.Bytes()); err != nil {
-		return fmt.Errorf("write --output %q: %w", f.Output, err)
+		return fmt.Errorf("write %s: %w", f.Output, err)
 	}
 	if rep.ExitCode() == engine.ExitViolation {
 		n := rep.Counts().Mandatory
@@ -202,13 +206,89 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	return f.write(cmd, rep, artifact)
 }
 
-// writeFileAtomic replaces path with data through a temporary file in the same directory, so
-// a reader never sees half a report and a failed write leaves the old file alone.
+// writeFileAtomic replaces the file at path with data through a temporary file in the same
+// directory, so a reader never sees half a report and a failed write leaves the old file
+// alone. The user named path, so the replacement keeps what the user set up there: a symlink
+// is written through (its target is replaced, the link stays), an existing file keeps its
+// permissions (a new one gets 0644), and a device or pipe such as /dev/stdout, which cannot be
+// renamed over, is written into.
+//
+// The error names no file, only the cause: callers name path, the file the user gave, never
+// the temporary file, which the user did not ask for and which is gone by then.
 func writeFileAtomic(path string, data []byte) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%q is a directory, expected a file name", path)
+	if err := writeFile(path, data); err != nil {
+		return errCause(err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	return nil
+}
+
+// writeFile is writeFileAtomic with the errors as the file system gives them.
+func writeFile(path string, data []byte) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && isDevicePath(path):
+		// /dev/stdout redirected to a file is a regular file too, but the user meant the
+		// stream, not a file to replace.
+		return writeInPlace(path, data)
+	case errors.Is(err, fs.ErrNotExist):
+		target, err := linkTarget(path)
+		if err != nil {
+			return err
+		}
+		return replaceFile(target, 0o644, data)
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return errors.New("is a directory, expected a file name")
+	case !fi.Mode().IsRegular():
+		return writeInPlace(path, data)
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	return replaceFile(target, fi.Mode().Perm(), data)
+}
+
+// isDevicePath reports whether path names a stream of this process (/dev/stdout, /dev/fd/3,
+// /proc/self/fd/1) or another device file, which are written into, never replaced.
+func isDevicePath(path string) bool {
+	path = filepath.ToSlash(filepath.Clean(path))
+	return strings.HasPrefix(path, "/dev/") || strings.HasPrefix(path, "/proc/")
+}
+
+// maxLinks bounds how many symlinks linkTarget follows, as the kernel does (ELOOP).
+const maxLinks = 40
+
+// linkTarget returns where writing the missing file path creates a file: path itself, or, when
+// path is a symlink to a file not created yet, the end of the link chain, as the shell's > does.
+func linkTarget(path string) (string, error) {
+	for range maxLinks {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode()&fs.ModeSymlink == 0) {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(link) {
+			// Split, not Dir: Dir cleans "a/b/../c" to "a/c", which is another file when b is
+			// itself a symlink; the kernel resolves the uncleaned path correctly.
+			dir, _ := filepath.Split(path)
+			link = dir + link
+		}
+		path = link
+	}
+	return "", errors.New("too many levels of symbolic links")
+}
+
+// replaceFile writes data to a temporary file next to target and renames it over target.
+func replaceFile(target string, perm fs.FileMode, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
 	if err != nil {
 		return err
 	}
@@ -217,12 +297,40 @@ func writeFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	// CreateTemp makes the file 0600; chmod rather than umask decides, as before.
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp.Name(), target)
+}
+
+// writeInPlace writes data into an existing file that is not a regular file.
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errCause strips the operation and file name from a file system error, leaving the cause
+// ("no such file or directory"), so the caller can name the file the user gave instead.
+func errCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }

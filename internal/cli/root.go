@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kvguard/kvguard/internal/engine"
 	"github.com/kvguard/kvguard/policies"
@@ -76,6 +78,7 @@ Exit codes: 0 clean, 1 mandatory violation, 2 bad input or usage.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.SetUsageTemplate(usageTemplate(root.UsageTemplate()))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInput(fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help"))
 	})
@@ -84,6 +87,36 @@ Exit codes: 0 clean, 1 mandatory violation, 2 bad input or usage.`,
 	}
 	return root
 }
+
+func init() { cobra.AddTemplateFunc("flagUsages", flagUsages) }
+
+// usageTemplate is cobra's usage template with the flag lists rendered by flagUsages.
+func usageTemplate(tmpl string) string {
+	return strings.NewReplacer(
+		".LocalFlags.FlagUsages", "flagUsages .LocalFlags",
+		".InheritedFlags.FlagUsages", "flagUsages .InheritedFlags",
+	).Replace(tmpl)
+}
+
+// flagUsages lists fs as pflag does, but without the "[=true|false]" that pflag 1.1 (which OPA
+// requires) appends to every boolean flag: "-h, --help[=true|false]" reads as if --help took a
+// value. It renders a copy whose boolean values do not say they are boolean, which pflag then
+// prints as before 1.1 ("-h, --help   help for check"); parsing uses the real flags.
+func flagUsages(fs *pflag.FlagSet) string {
+	shown := pflag.NewFlagSet(fs.Name(), pflag.ContinueOnError)
+	shown.SortFlags = fs.SortFlags
+	fs.VisitAll(func(f *pflag.Flag) {
+		c := *f
+		if c.Value.Type() == "bool" {
+			c.Value = plainValue{f.Value}
+		}
+		shown.AddFlag(&c)
+	})
+	return shown.FlagUsages()
+}
+
+// plainValue is a pflag.Value without the IsBoolFlag method of the value it wraps.
+type plainValue struct{ pflag.Value }
 
 // Execute runs kvguard with args and the given streams and returns what main maps with
 // ExitCode. Results go to stdout; errors are returned, not printed.

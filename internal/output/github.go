@@ -42,27 +42,29 @@ func (g *GitHub) Output(w io.Writer, r *engine.Report) error {
 		}
 		var props []string
 		if file != "" {
-			props = append(props, "file="+escapeProperty(file))
+			props = append(props, "file="+escapeProperty(visible(file)))
 			if line > 0 {
 				props = append(props, "line="+strconv.Itoa(line))
 			}
 		}
-		props = append(props, "title="+escapeProperty(res.PolicyID))
+		props = append(props, "title="+escapeProperty(visible(res.PolicyID)))
 
-		msg := findingMessage(res) + "\nResource: " + res.URN
+		// The message's own lines are the ones written here; a line break or terminal escape
+		// from the input is shown, so the annotation and the log line keep that shape.
+		msg := visible(findingMessage(res)) + "\nResource: " + visible(res.URN)
 		if p, ok := policies[res.PolicyID]; ok && p.RecommendedAction != "" {
 			// METADATA wraps long lines; an annotation reads better as one paragraph.
-			msg += "\nRemediation: " + oneLine(p.RecommendedAction)
+			msg += "\nRemediation: " + visible(oneLine(p.RecommendedAction))
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
 	}
 	for _, e := range r.ExpiredExceptions {
-		msg := fmt.Sprintf("Exception for %s expired on %s and no longer applies: %s", e.Policy, e.Expires, oneLine(e.Reason))
-		fmt.Fprintf(bw, "::warning title=%s::%s\n", escapeProperty("expired exception "+e.Policy), escapeData(msg))
+		msg := fmt.Sprintf("Exception for %s expired on %s and no longer applies: %s", visible(e.Policy), visible(e.Expires), visible(oneLine(e.Reason)))
+		fmt.Fprintf(bw, "::warning title=%s::%s\n", escapeProperty("expired exception "+visible(e.Policy)), escapeData(msg))
 	}
 	for _, e := range r.UnusedExceptions {
-		msg := fmt.Sprintf("Exception for %s matched no failing resource; remove it or fix its URN patterns: %s", e.Policy, oneLine(e.Reason))
-		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("unused exception "+e.Policy), escapeData(msg))
+		msg := fmt.Sprintf("Exception for %s matched no failing resource; remove it or fix its URN patterns: %s", visible(e.Policy), visible(oneLine(e.Reason)))
+		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("unused exception "+visible(e.Policy)), escapeData(msg))
 	}
 	fmt.Fprintln(bw, summaryLine(r.Counts()))
 	return bw.Flush()

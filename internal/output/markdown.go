@@ -22,7 +22,7 @@ func (m *Markdown) Output(w io.Writer, r *engine.Report) error {
 	results := sortedResults(r)
 	counts := r.Counts()
 
-	fmt.Fprintf(bw, "## kvguard: stack `%s` (profile %s)\n\n", mdCode(r.Stack), mdCode(r.Profile))
+	fmt.Fprintf(bw, "## kvguard: stack `%s` (profile %s)\n\n", mdCode(r.Stack), mdCell(r.Profile))
 	switch {
 	case counts.Mandatory > 0:
 		fmt.Fprintf(bw, "**Blocked:** %s at mandatory level must be fixed before this change is applied.\n\n",
@@ -54,7 +54,7 @@ func (m *Markdown) Output(w io.Writer, r *engine.Report) error {
 	if len(fails) > 0 {
 		fmt.Fprintf(bw, "\n### Failures\n\n| Policy | Level | Resource | Message |\n|---|---|---|---|\n")
 		for _, res := range fails {
-			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", mdCell(res.PolicyID), mdCell(string(res.Level)), mdResource(res), mdCell(findingMessage(res)))
+			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", mdCell(res.PolicyID), mdCell(string(res.Level)), mdResource(res), mdText(findingMessage(res)))
 		}
 		var ids []string
 		seen := map[string]bool{}
@@ -81,14 +81,14 @@ func (m *Markdown) Output(w io.Writer, r *engine.Report) error {
 		fmt.Fprintf(bw, "\n### Unverifiable until apply\n\nThese values are unknown at preview; the policy pack checks them again during `pulumi up`.\n\n")
 		fmt.Fprintf(bw, "| Policy | Resource | Unknown path | Message |\n|---|---|---|---|\n")
 		for _, res := range unverifiable {
-			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", mdCell(res.PolicyID), mdResource(res), mdPath(res.Path), mdCell(findingMessage(res)))
+			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", mdCell(res.PolicyID), mdResource(res), mdPath(res.Path), mdText(findingMessage(res)))
 		}
 	}
 
 	if len(excepted) > 0 {
 		fmt.Fprintf(bw, "\n### Excepted\n\n| Policy | Resource | Reason |\n|---|---|---|\n")
 		for _, res := range excepted {
-			fmt.Fprintf(bw, "| %s | %s | %s |\n", mdCell(res.PolicyID), mdResource(res), mdCell(res.Exception))
+			fmt.Fprintf(bw, "| %s | %s | %s |\n", mdCell(res.PolicyID), mdResource(res), mdText(res.Exception))
 		}
 	}
 
@@ -98,7 +98,7 @@ func (m *Markdown) Output(w io.Writer, r *engine.Report) error {
 }
 
 func mdResource(res engine.Result) string {
-	return fmt.Sprintf("`%s` (%s)", mdCode(res.ResourceName), mdCell(res.ResourceType))
+	return fmt.Sprintf("`%s` (%s)", mdCode(res.ResourceName), mdText(res.ResourceType))
 }
 
 func mdPath(p string) string {
@@ -108,15 +108,19 @@ func mdPath(p string) string {
 	return "`" + mdCode(p) + "`"
 }
 
-// mdCell makes text safe inside a table cell: no line breaks, no column separators, no raw HTML.
+// mdCell makes text kvguard controls (policy ids, levels, the catalogue's titles and
+// remediation) safe inside a table cell: no line breaks, no column separators, no raw HTML.
+// Other Markdown stays live, because the catalogue writes `code` on purpose; text from the
+// input goes through mdText instead.
 func mdCell(s string) string {
-	s = oneLine(s)
+	s = visible(oneLine(s))
 	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // mdCode makes text safe inside a `code span` in a table cell; a backtick would end the span.
+// Markdown, links and mentions are not live inside a code span, so nothing else needs escaping.
 func mdCode(s string) string {
-	s = oneLine(s)
+	s = visible(oneLine(s))
 	return strings.NewReplacer("`", "'", "|", `\|`).Replace(s)
 }
 
@@ -131,6 +135,6 @@ func exceptionTable(w io.Writer, title, intro, dateHeader string, list []engine.
 		for i, u := range e.URNs {
 			urns[i] = "`" + mdCode(u) + "`"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdCell(e.Policy), mdCell(e.Expires), mdCell(e.Reason), strings.Join(urns, "<br>"))
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdText(e.Policy), mdText(e.Expires), mdText(e.Reason), strings.Join(urns, "<br>"))
 	}
 }

@@ -152,7 +152,7 @@ func groupFindings(results []engine.Result) []resourceGroup {
 // avoids the "N passed, N failed" form, which CI log parsers read as test results.
 func summaryLine(c engine.Counts) string {
 	return fmt.Sprintf("%s, %s (%d mandatory, %d advisory), %d unverifiable, %d excepted, %d passing, %d not applicable.",
-		plural(c.Resources, "resource", "resources"),
+		plural(c.Resources, "resource checked", "resources checked"),
 		plural(c.Fail, "failure", "failures"),
 		c.Mandatory, c.Advisory, c.Unverifiable, c.Excepted, c.Pass, c.NotApplicable)
 }

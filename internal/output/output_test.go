@@ -257,11 +257,11 @@ func TestSummaryLine(t *testing.T) {
 		want   string
 	}{
 		{name: "mixed", counts: engine.Counts{Resources: 12, Fail: 3, Mandatory: 2, Advisory: 1, Unverifiable: 1, Pass: 40, NotApplicable: 2},
-			want: "12 resources, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 0 excepted, 40 passing, 2 not applicable."},
+			want: "12 resources checked, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 0 excepted, 40 passing, 2 not applicable."},
 		{name: "singular", counts: engine.Counts{Resources: 1, Fail: 1, Mandatory: 1, Excepted: 1},
-			want: "1 resource, 1 failure (1 mandatory, 0 advisory), 0 unverifiable, 1 excepted, 0 passing, 0 not applicable."},
+			want: "1 resource checked, 1 failure (1 mandatory, 0 advisory), 0 unverifiable, 1 excepted, 0 passing, 0 not applicable."},
 		{name: "zero", counts: engine.Counts{},
-			want: "0 resources, 0 failures (0 mandatory, 0 advisory), 0 unverifiable, 0 excepted, 0 passing, 0 not applicable."},
+			want: "0 resources checked, 0 failures (0 mandatory, 0 advisory), 0 unverifiable, 0 excepted, 0 passing, 0 not applicable."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 )
 
 // Text is the terminal format: findings grouped by resource, each with its remediation, then
-// expired exceptions and one summary line. Passing results are only counted.
+// expired exceptions and one summary line. Passing results are only counted. Every value from
+// the input goes through visible (or %q, which escapes as much), so it cannot add lines or
+// terminal control sequences to the report.
 type Text struct{}
 
 // Output writes r as text.
@@ -19,26 +21,26 @@ func (t *Text) Output(w io.Writer, r *engine.Report) error {
 	policies := policyIndex(r)
 
 	fmt.Fprintf(bw, "kvguard: stack %q (profile %s), project %q, source %s, now %s\n",
-		r.Stack, r.Profile, r.Project, r.Source, r.Now)
+		r.Stack, visible(r.Profile), r.Project, visible(r.Source), visible(r.Now))
 
 	for _, g := range groupFindings(sortedResults(r)) {
-		fmt.Fprintf(bw, "\n%s %q\n", g.Type, g.Name)
-		fmt.Fprintf(bw, "  urn: %s\n", g.URN)
+		fmt.Fprintf(bw, "\n%s %q\n", visible(g.Type), g.Name)
+		fmt.Fprintf(bw, "  urn: %s\n", visible(g.URN))
 		for _, res := range g.Findings {
 			msg := res.Message
 			if msg == "" {
 				msg = findingMessage(res)
 			}
 			// The unknown path gets a line of its own below, so the policy's sentence stays as written.
-			fmt.Fprintf(bw, "  %s %s [%s] %s\n", strings.ToUpper(string(res.Status)), res.PolicyID, res.Level, msg)
+			fmt.Fprintf(bw, "  %s %s [%s] %s\n", strings.ToUpper(string(res.Status)), visible(res.PolicyID), res.Level, visible(msg))
 			if res.SourcePosition != "" {
-				fmt.Fprintf(bw, "      at: %s\n", res.SourcePosition)
+				fmt.Fprintf(bw, "      at: %s\n", visible(res.SourcePosition))
 			}
 			if res.Path != "" {
-				fmt.Fprintf(bw, "      unknown: %s\n", res.Path)
+				fmt.Fprintf(bw, "      unknown: %s\n", visible(res.Path))
 			}
 			if res.Status == engine.StatusExcepted {
-				fmt.Fprintf(bw, "      exception: %s\n", oneLine(res.Exception))
+				fmt.Fprintf(bw, "      exception: %s\n", visible(oneLine(res.Exception)))
 				continue
 			}
 			if p, ok := policies[res.PolicyID]; ok && p.RecommendedAction != "" {
@@ -54,13 +56,18 @@ func (t *Text) Output(w io.Writer, r *engine.Report) error {
 	return bw.Flush()
 }
 
-// indentLines keeps a multi-line remediation readable under its label.
+// indentLines keeps a multi-line remediation readable under its label; its line breaks are
+// the catalogue's own, anything else is made visible.
 func indentLines(s, indent string) string {
-	s = strings.TrimSpace(s)
-	return strings.ReplaceAll(s, "\n", "\n"+indent)
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = visible(l)
+	}
+	return strings.Join(lines, "\n"+indent)
 }
 
-// oneLine folds line breaks so a reason cannot forge extra report lines.
+// oneLine folds line breaks and runs of spaces, so a reason written over several lines reads
+// as one sentence.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
@@ -72,9 +79,9 @@ func exceptionList(w io.Writer, heading, dateWord string, list []engine.Exceptio
 	}
 	fmt.Fprintf(w, "\n%s\n", heading)
 	for _, e := range list {
-		fmt.Fprintf(w, "  %s %s %s: %s\n", e.Policy, dateWord, e.Expires, oneLine(e.Reason))
+		fmt.Fprintf(w, "  %s %s %s: %s\n", visible(e.Policy), dateWord, visible(e.Expires), visible(oneLine(e.Reason)))
 		for _, u := range e.URNs {
-			fmt.Fprintf(w, "      urn: %s\n", u)
+			fmt.Fprintf(w, "      urn: %s\n", visible(u))
 		}
 	}
 }

@@ -18,7 +18,7 @@ func TestTextContent(t *testing.T) {
 		want    string
 		present bool
 	}{
-		{name: "summary line", want: "5 resources, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 1 excepted, 1 passing, 2 not applicable.", present: true},
+		{name: "summary line", want: "5 resources checked, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 1 excepted, 1 passing, 2 not applicable.", present: true},
 		{name: "failure with level and message", want: "FAIL KV-002 [mandatory] Key Vault 'store-vault' does not have purge protection enabled.", present: true},
 		{name: "source position", want: "at: infra/vault.go:42", present: true},
 		{name: "remediation from catalogue", want: "remediation: Set enablePurgeProtection: true", present: true},
@@ -41,5 +41,5 @@ func TestTextContent(t *testing.T) {
 		})
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	assert.Equal(t, "5 resources, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 1 excepted, 1 passing, 2 not applicable.", lines[len(lines)-1], "got last line %q, want the summary", lines[len(lines)-1])
+	assert.Equal(t, "5 resources checked, 3 failures (2 mandatory, 1 advisory), 1 unverifiable, 1 excepted, 1 passing, 2 not applicable.", lines[len(lines)-1], "got last line %q, want the summary", lines[len(lines)-1])
 }
