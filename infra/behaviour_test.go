@@ -257,6 +257,31 @@ func TestTenantFromClientConfigIsValidated(t *testing.T) {
 	}
 }
 
+func TestSubscriptionFromClientConfigIsValidated(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     map[string]string
+		wantKey string
+	}{
+		{name: "from the credentials", wantKey: `from getClientConfig is not a GUID; set "secret-store:subscriptionId"`},
+		// getClientConfig answers with the provider's setting: that is the key to fix.
+		{name: "provider subscription set", set: map[string]string{"azure-native:subscriptionId": "my-sub"},
+			wantKey: `from getClientConfig is not a GUID; set "azure-native:subscriptionId"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := baseConfig("dev").clone()
+			for k, v := range tc.set {
+				sc.values[k] = v
+			}
+			m, err := run(t, "dev", sc, azuremock.Options{SubscriptionID: "my-sub"})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantKey)
+			assert.Empty(t, m.Registrations(), "resources registered despite a bad subscription")
+		})
+	}
+}
+
 func TestInvalidConfigRegistersNothing(t *testing.T) {
 	sc := baseConfig("dev").clone()
 	sc.values["secret-store:vaultName"] = "1-bad--name-"

@@ -11,9 +11,12 @@ import (
 // StoreName is the component name Run uses; child resource names derive from it.
 const StoreName = "store"
 
-// providerTenantKey is the azure-native provider's tenant setting, which getClientConfig
-// reports when the stack config sets it.
-const providerTenantKey = "azure-native:tenantId"
+// The azure-native provider's tenant and subscription settings, which getClientConfig reports
+// when the stack config sets them.
+const (
+	providerTenantKey       = "azure-native:tenantId"
+	providerSubscriptionKey = "azure-native:subscriptionId"
+)
 
 // Run is the secret-store program: load and validate config, resolve tenant and subscription,
 // build the store and export its outputs. main.go passes it to pulumi.Run; the planner runs it
@@ -59,19 +62,12 @@ func StoreArgs(ctx *pulumi.Context, cfg *Config) (*SecretStoreArgs, error) {
 		}
 	}
 	if !IsGUID(tenant) || tenant == "00000000-0000-0000-0000-000000000000" {
-		// Name the key the value came from: ours when set; else the provider's tenantId when
-		// the stack sets it (getClientConfig answers with it); else ours, which overrides
-		// whatever the provider's credentials report.
-		from, key := "from getClientConfig", fullKey(keyTenantID)
-		if cfg.TenantID != "" {
-			from = "from " + strconv.Quote(key)
-		} else if v, ok := ctx.GetConfig(providerTenantKey); ok && v != "" {
-			key = providerTenantKey
-		}
+		from, key := idSource(ctx, keyTenantID, cfg.TenantID != "", providerTenantKey)
 		return nil, fmt.Errorf("tenant id %q %s is not a non-empty GUID; set %q", tenant, from, key)
 	}
 	if !IsGUID(sub) {
-		return nil, fmt.Errorf("subscription id %q from getClientConfig is not a GUID; set %q", sub, fullKey(keySubscriptionID))
+		from, key := idSource(ctx, keySubscriptionID, cfg.SubscriptionID != "", providerSubscriptionKey)
+		return nil, fmt.Errorf("subscription id %q %s is not a GUID; set %q", sub, from, key)
 	}
 	vaultName := cfg.VaultName
 	if vaultName == "" {
@@ -105,4 +101,18 @@ func StoreArgs(ctx *pulumi.Context, cfg *Config) (*SecretStoreArgs, error) {
 		})
 	}
 	return args, nil
+}
+
+// idSource names where a tenant or subscription id came from and the key to set instead: ours
+// when the stack sets it; else the provider's key when the stack sets that (getClientConfig
+// answers with it); else ours, which overrides whatever the provider's credentials report.
+func idSource(ctx *pulumi.Context, ours string, setByUs bool, providerKey string) (from, key string) {
+	key = fullKey(ours)
+	if setByUs {
+		return "from " + strconv.Quote(key), key
+	}
+	if v, ok := ctx.GetConfig(providerKey); ok && v != "" {
+		return "from getClientConfig", providerKey
+	}
+	return "from getClientConfig", key
 }

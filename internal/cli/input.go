@@ -60,22 +60,16 @@ Secret values are never part of the document.`,
 			if err != nil {
 				return badInput(err)
 			}
-			var cfg engine.PackConfig
-			if f.Config != "" {
-				raw, err := os.ReadFile(f.Config)
-				if err != nil {
-					return badInput(fmt.Errorf("read --config file: %w", err))
-				}
-				if cfg, err = engine.ParsePackConfig(f.Config, raw); err != nil {
-					return badInput(err)
-				}
-				if err := eng.ValidateConfig(cfg); err != nil {
-					return badInput(err)
-				}
+			cfg, err := readPackConfig(eng, f.Config)
+			if err != nil {
+				return err
 			}
 			rf := reportFlags{Stack: f.Stack}
 			doc.Stack = rf.stackFor(doc)
-			doc.Profile = engine.ProfileFor(doc.Stack)
+			doc.Profile = engine.DocumentProfile(doc.Stack, doc)
+			if err := eng.ValidateConfigFor(doc.Profile, cfg); err != nil {
+				return badInput(err)
+			}
 			doc.Config = eng.EffectiveSettings(doc.Profile, cfg)
 			doc.Now = now
 			if doc.Now == "" {

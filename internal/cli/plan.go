@@ -114,7 +114,7 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 	}
 	f.bind(cmd)
 	fl := cmd.Flags()
-	fl.Lookup("stack").Usage = `stack to plan: dev, staging or prod (default "` + defaultStack + `")`
+	fl.Lookup("stack").Usage = "`NAME` of the stack to plan: dev, staging or prod (default \"" + defaultStack + "\")"
 	fl.StringVar(&pf.ProjectDir, "project-dir", ".", "`DIR` holding Pulumi.yaml and the stack configs")
 	fl.StringVar(&pf.StackConfig, "stack-config", "", "stack config `FILE` to use instead of <stackConfigDir>/Pulumi.<stack>.yaml")
 	fl.StringArrayVar(&pf.Set, "set", nil, "override one config value for this run (repeatable); `KEY=VALUE`, KEY may carry a path: secret-store:secrets[0].expires=2030-01-01")

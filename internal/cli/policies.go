@@ -63,7 +63,7 @@ func newPoliciesListCmd() *cobra.Command {
 			return writePolicyList(cmd.OutOrStdout(), eng.Policies(), format)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output `FORMAT`: text or json")
 	return cmd
 }
 
@@ -107,7 +107,7 @@ Exit code 1 when a test fails or errors.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test, not only failures")
-	cmd.Flags().StringVarP(&run, "run", "r", "", "run only tests whose package.name matches this regular expression")
+	cmd.Flags().StringVarP(&run, "run", "r", "", "run only tests whose package.name matches this `REGEXP`")
 	return cmd
 }
 
@@ -237,6 +237,6 @@ func newPoliciesDocCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", docgen.DefaultPath, `file to write, relative to the working directory; "-" for stdout`)
+	cmd.Flags().StringVarP(&out, "output", "o", docgen.DefaultPath, "`FILE` to write, relative to the working directory; \"-\" for stdout")
 	return cmd
 }

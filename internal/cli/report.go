@@ -110,18 +110,9 @@ func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release
 	if err != nil {
 		return nil, badInput(err)
 	}
-	var cfg engine.PackConfig
-	if f.Config != "" {
-		data, err := os.ReadFile(f.Config)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("read --config file: %w", err))
-		}
-		if cfg, err = engine.ParsePackConfig(f.Config, data); err != nil {
-			return nil, badInput(err)
-		}
-		if err := eng.ValidateConfig(cfg); err != nil {
-			return nil, badInput(err)
-		}
+	cfg, err := readPackConfig(eng, f.Config)
+	if err != nil {
+		return nil, err
 	}
 	var exc []engine.Exception
 	if f.Exceptions != "" {
@@ -333,4 +324,24 @@ func errCause(err error) error {
 		return le.Err
 	}
 	return err
+}
+
+// readPackConfig reads and validates a --config file; no path is no config. Orders between
+// settings depend on the profile, so Evaluate (or the caller, knowing the profile) checks them.
+func readPackConfig(eng *engine.Engine, path string) (engine.PackConfig, error) {
+	if path == "" {
+		return engine.PackConfig{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return engine.PackConfig{}, badInput(fmt.Errorf("read --config file: %w", err))
+	}
+	cfg, err := engine.ParsePackConfig(path, data)
+	if err != nil {
+		return engine.PackConfig{}, badInput(err)
+	}
+	if err := eng.ValidateConfig(cfg); err != nil {
+		return engine.PackConfig{}, badInput(err)
+	}
+	return cfg, nil
 }

@@ -411,6 +411,12 @@ func ProfileFor(stack string) string {
 // profileRank orders profiles by strictness.
 var profileRank = map[string]int{ProfileDev: 0, ProfileStaging: 1, ProfileProd: 2}
 
+// DocumentProfile is the profile doc is judged by for stack: the stricter of the stack name's
+// and the stack's own environment setting, when the document carries one.
+func DocumentProfile(stack string, doc *model.Document) string {
+	return StricterProfile(ProfileFor(stack), ProfileFor(doc.Environment))
+}
+
 // StricterProfile returns the stricter of two profiles.
 func StricterProfile(a, b string) string {
 	if profileRank[b] > profileRank[a] {
@@ -485,7 +491,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	}
 	// The stack's own environment setting (a preview's config, the planned stack config)
 	// counts too: a stack named "eu-west" that says environment: prod is judged as prod.
-	profile := StricterProfile(ProfileFor(s.Stack), ProfileFor(doc.Environment))
+	profile := DocumentProfile(s.Stack, doc)
 	if err := e.ValidateConfigFor(profile, s.Config); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestInputProfileMatchesCheck: the document `kvguard input` prints is what opa eval and
+// conftest judge, so its profile must be the one check uses: the stack's environment setting
+// in the preview's config raises a stack whose name says nothing.
+func TestInputProfileMatchesCheck(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(fixtures, "preview-clean-dev.json"))
+	require.NoError(t, err)
+	var preview map[string]any
+	require.NoError(t, json.Unmarshal(data, &preview))
+	preview["config"] = map[string]any{"secret-store:environment": "prod"}
+	edited, err := json.Marshal(preview)
+	require.NoError(t, err)
+
+	stdout, stderr, code := runCLI(t, string(edited), "input", "-", "--stack", "eu-west", "--now", "2026-12-03")
+	require.Equal(t, 0, code, stderr)
+	var doc struct {
+		Profile string `json:"profile"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	assert.Equal(t, "prod", doc.Profile)
+}
+
+func TestInputRefusesContradictorySettings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.json")
+	require.NoError(t, os.WriteFile(cfg, []byte(`{"KV-001": {"minRetentionDays": 90, "maxRetentionDays": 7}}`), 0o644))
+	out := filepath.Join(dir, "input.json")
+	_, stderr, code := runCLI(t, "", "input", filepath.Join(fixtures, "preview-clean-dev.json"), "--config", cfg, "-o", out)
+	assert.Equal(t, 2, code)
+	assert.True(t, strings.Contains(stderr, "KV-001.minRetentionDays") && strings.Contains(stderr, "c.json"), stderr)
+	assert.NoFileExists(t, out, "nothing written on bad input")
+}
