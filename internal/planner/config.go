@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +72,9 @@ func LoadProject(dir string) (*Project, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, &InputError{File: path, Expected: "a YAML mapping", Err: yamlError(err)}
 	}
+	if err := oneDocument(path, data); err != nil {
+		return nil, err
+	}
 	if raw.Name == "" {
 		return nil, &InputError{File: path, Path: "name", Expected: "the project name"}
 	}
@@ -122,6 +126,9 @@ func LoadStackConfig(p *Project, path string) (*StackConfig, error) {
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, &InputError{File: path, Expected: "a YAML mapping with a config section", Err: yamlError(err)}
+	}
+	if err := oneDocument(path, data); err != nil {
+		return nil, err
 	}
 	sc := &StackConfig{Values: map[string]string{}}
 	secret := map[string]bool{}
@@ -306,6 +313,10 @@ func plainValue(n *yaml.Node) (any, bool, error) {
 		out := map[string]any{}
 		secret := false
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			// yaml.v3 keeps both of two equal keys; the map would keep the last silently.
+			if k := n.Content[i]; hasKey(out, k.Value) {
+				return nil, false, fmt.Errorf("line %d: expected each key once, %q given twice", k.Line, k.Value)
+			}
 			v, s, err := plainValue(n.Content[i+1])
 			if err != nil {
 				return nil, false, err
@@ -316,6 +327,25 @@ func plainValue(n *yaml.Node) (any, bool, error) {
 		return out, secret, nil
 	}
 	return nil, false, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+func hasKey(m map[string]any, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// oneDocument refuses a second YAML document after "---": yaml.Unmarshal reads the first
+// and ignores the rest, so settings placed after it would silently not apply.
+func oneDocument(file string, data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, next yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		return nil // empty, or invalid: yaml.Unmarshal words it
+	}
+	if err := dec.Decode(&next); err == nil {
+		return &InputError{File: file, Path: fmt.Sprintf("line %d", next.Line), Expected: "one YAML document, not a second one after \"---\""}
+	}
+	return nil
 }
 
 // yamlError keeps yaml.v3's line numbers but not its quoted input, which may hold a secret.
