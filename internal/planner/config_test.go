@@ -120,7 +120,7 @@ func TestLoadErrorsNameFileAndPath(t *testing.T) {
 		{name: "stack config is a list", project: "name: p\n", stack: "config:\n  - a\n", wantFile: "Pulumi.dev.yaml"},
 		{name: "self-referencing alias", project: "name: p\n", stack: "config:\n  p:tags: &a\n    x: *a\n", wantFile: "Pulumi.dev.yaml", wantPath: "config.p:tags"},
 		{name: "key twice inside a value", project: "name: p\n", stack: "config:\n  p:secrets:\n    - name: a\n      name: b\n", wantFile: "Pulumi.dev.yaml", wantPath: "config.p:secrets"},
-		{name: "second stack document", project: "name: p\n", stack: "config:\n  p:owner: a\n---\nconfig:\n  p:owner: b\n", wantFile: "Pulumi.dev.yaml", wantPath: "line 4"},
+		{name: "second stack document", project: "name: p\n", stack: "config:\n  p:owner: a\n---\nconfig:\n  p:owner: b\n", wantFile: "Pulumi.dev.yaml", wantPath: "line 3"},
 		{name: "second project document", project: "name: p\n---\nname: q\n", wantFile: "Pulumi.yaml", wantPath: "line 2"},
 	}
 	for _, tc := range tests {
