@@ -374,23 +374,7 @@ func TestPlantedSecretNeverLeaves(t *testing.T) {
 	for _, applied := range []bool{false, true} {
 		t.Run(map[bool]string{false: "preview", true: "applied"}[applied], func(t *testing.T) {
 			p := runPlan(t, Options{Applied: applied, Set: []string{"secret-store:secret-db-connection=" + planted}})
-			var outputs [][]byte
-			preview, err := p.PreviewJSON()
-			require.NoError(t, err)
-			outputs = append(outputs, preview)
-			if applied {
-				export, err := p.Export(testNow)
-				require.NoError(t, err)
-				outputs = append(outputs, export)
-			}
-			doc, err := p.Document(testNow)
-			require.NoError(t, err)
-			docJSON, err := json.Marshal(doc)
-			require.NoError(t, err)
-			outputs = append(outputs, docJSON)
-			var text bytes.Buffer
-			require.NoError(t, p.WriteText(&text, nil))
-			outputs = append(outputs, text.Bytes())
+			outputs := planOutputs(t, p, applied)
 			for i, out := range outputs {
 				assert.NotContains(t, string(out), planted, "output %d leaks the planted secret", i)
 				assert.NotContains(t, string(out), "CIPHERTEXT-MARKER", "output %d leaks the secure value", i)
@@ -523,23 +507,7 @@ func TestStateSecretsAreRedacted(t *testing.T) {
 	for _, set := range [][]string{twoSecrets, {"secret-store:applications=[]", "secret-store:secrets=[]", "secret-store:secret-db-connection=", "secret-store:secret-api-key="}} {
 		for _, applied := range []bool{false, true} {
 			p := runPlan(t, Options{State: state, Set: set, Applied: applied, StackConfig: config})
-			var outputs [][]byte
-			preview, err := p.PreviewJSON()
-			require.NoError(t, err)
-			outputs = append(outputs, preview)
-			if applied {
-				export, err := p.Export(testNow)
-				require.NoError(t, err)
-				outputs = append(outputs, export)
-			}
-			doc, err := p.Document(testNow)
-			require.NoError(t, err)
-			docJSON, err := json.Marshal(doc)
-			require.NoError(t, err)
-			outputs = append(outputs, docJSON)
-			var text bytes.Buffer
-			require.NoError(t, p.WriteText(&text, nil))
-			outputs = append(outputs, text.Bytes())
+			outputs := planOutputs(t, p, applied)
 			for i, out := range outputs {
 				assert.NotContains(t, string(out), statePlanted, "set %v, applied %v: output %d leaks a secret of the state", set, applied, i)
 			}
@@ -552,8 +520,32 @@ func TestStateSecretsAreRedacted(t *testing.T) {
 				assert.Equal(t, model.OpSame, ops["store-secret-api-key"], "a secret compares equal to a secret")
 			} else {
 				assert.Equal(t, model.OpDelete, ops["store-secret-db-connection"])
-				assert.Contains(t, text.String(), "value:                 [secret]", "deleted secrets show their value as a secret")
+				text := outputs[len(outputs)-1] // planOutputs ends with the text listing
+				assert.Contains(t, string(text), "value:                 [secret]", "deleted secrets show their value as a secret")
 			}
 		}
 	}
+}
+
+// planOutputs is everything a plan writes: the preview JSON, the export (applied plans), the
+// document the policies read and the text listing.
+func planOutputs(t *testing.T, p *Plan, applied bool) [][]byte {
+	t.Helper()
+	var outputs [][]byte
+	preview, err := p.PreviewJSON()
+	require.NoError(t, err)
+	outputs = append(outputs, preview)
+	if applied {
+		export, err := p.Export(testNow)
+		require.NoError(t, err)
+		outputs = append(outputs, export)
+	}
+	doc, err := p.Document(testNow)
+	require.NoError(t, err)
+	docJSON, err := json.Marshal(doc)
+	require.NoError(t, err)
+	outputs = append(outputs, docJSON)
+	var text bytes.Buffer
+	require.NoError(t, p.WriteText(&text, nil))
+	return append(outputs, text.Bytes())
 }

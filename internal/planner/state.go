@@ -153,13 +153,13 @@ func redactValue(path string, v any, hide map[string]bool) any {
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = redactValue(joinPath(path, k), e, hide)
+			out[k] = redactValue(source.JoinPath(path, k), e, hide)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = redactValue(joinPath(path, strconv.Itoa(i)), e, hide)
+			out[i] = redactValue(source.JoinPath(path, strconv.Itoa(i)), e, hide)
 		}
 		return out
 	}
@@ -170,17 +170,6 @@ func redactValue(path string, v any, hide map[string]bool) any {
 // diff recognise as a secret, holding nothing.
 func redactedSecret() map[string]any {
 	return map[string]any{model.SecretSigKey: model.SecretSigValue}
-}
-
-// joinPath appends a path element as source's paths do.
-func joinPath(base, elem string) string {
-	switch {
-	case elem == "":
-		return base
-	case base == "":
-		return elem
-	}
-	return base + "." + elem
 }
 
 // check makes sure the state belongs to the stack and project being planned.

@@ -60,8 +60,10 @@ func displayName(name string) string {
 	return name
 }
 
-// joinPath appends a JSON path element; field names from encoding/json are dot separated.
-func joinPath(base, elem string) string {
+// JoinPath appends an element to a dot-separated path, the form of every path kvguard reports
+// (unknown, secret and plaintext paths; error paths). Field names from encoding/json are dot
+// separated too.
+func JoinPath(base, elem string) string {
 	switch {
 	case elem == "":
 		return base
@@ -79,7 +81,7 @@ func decodeError(file, path string, err error) *InputError {
 	if errors.As(err, &te) {
 		ie := &InputError{
 			File:     file,
-			Path:     joinPath(path, te.Field),
+			Path:     JoinPath(path, te.Field),
 			Expected: describeGoType(te.Type),
 			Got:      describeJSONKind(te.Value),
 		}

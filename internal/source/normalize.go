@@ -87,7 +87,7 @@ func (w *walker) clean(path string, v any) (any, bool) {
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			if c, keep := w.clean(joinPath(path, k), e); keep {
+			if c, keep := w.clean(JoinPath(path, k), e); keep {
 				out[k] = c
 			}
 		}
@@ -95,7 +95,7 @@ func (w *walker) clean(path string, v any) (any, bool) {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			if c, keep := w.clean(joinPath(path, strconv.Itoa(i)), e); keep {
+			if c, keep := w.clean(JoinPath(path, strconv.Itoa(i)), e); keep {
 				out[i] = c
 			}
 		}

@@ -239,7 +239,7 @@ func stepCounts(file string, summary json.RawMessage) (map[string]int, error) {
 	for _, op := range slices.Sorted(maps.Keys(raw)) {
 		var n int
 		if err := json.Unmarshal(raw[op], &n); err != nil || n < 0 {
-			return nil, &InputError{File: file, Path: joinPath("changeSummary", op),
+			return nil, &InputError{File: file, Path: JoinPath("changeSummary", op),
 				Expected: "a whole number of steps, 0 or more", Got: countGot(raw[op])}
 		}
 		counts[op] = n
@@ -259,15 +259,15 @@ func countGot(raw json.RawMessage) string {
 // state; every other step on its new state, with the old inputs kept for policies on changes.
 func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, error) {
 	if step.Op == "" {
-		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "op"), Expected: "a step op", Got: "nothing"}
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "op"), Expected: "a step op", Got: "nothing"}
 	}
 	if !slices.Contains(stepOps, step.Op) {
-		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "op"),
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "op"),
 			Expected: "a Pulumi step op (same, create, update, delete, replace, ...)", Got: fmt.Sprintf("%q", step.Op)}
 	}
-	state, statePath := step.NewState, joinPath(path, "newState")
+	state, statePath := step.NewState, JoinPath(path, "newState")
 	if slices.Contains(goneOps, step.Op) {
-		state, statePath = step.OldState, joinPath(path, "oldState")
+		state, statePath = step.OldState, JoinPath(path, "oldState")
 	}
 	if state == nil {
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: statePath,

@@ -29,14 +29,14 @@ func parseURN(file, path, s string) (urnParts, error) {
 // fromState builds a model resource from a serialized resource state (export resource or a
 // preview step's state). path locates st inside the file for errors.
 func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Resource, urnParts, error) {
-	u, err := parseURN(file, joinPath(path, "urn"), string(st.URN))
+	u, err := parseURN(file, JoinPath(path, "urn"), string(st.URN))
 	if err != nil {
 		return model.Resource{}, urnParts{}, err
 	}
 	if st.Type != "" && string(st.Type) != u.typ {
 		// Pulumi writes the URN's own type; a resource whose two disagree has been edited, and
 		// judging either type could drop it from the policies that should see it.
-		return model.Resource{}, urnParts{}, &InputError{File: file, Path: joinPath(path, "type"),
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "type"),
 			Expected: fmt.Sprintf("the type its URN names (%q)", u.typ), Got: fmt.Sprintf("%q", st.Type)}
 	}
 	typ := canonicalType(u.typ)
@@ -85,7 +85,7 @@ func (u urnParts) sameStack(first urnParts) bool {
 
 // otherStackError is the error for a resource whose URN is not of the document's stack.
 func otherStackError(file, path string, first urnParts) error {
-	return &InputError{File: file, Path: joinPath(path, "urn"),
+	return &InputError{File: file, Path: JoinPath(path, "urn"),
 		Expected: fmt.Sprintf("a URN of stack %q, project %q, as the first resource's", first.stack, first.project),
 		Got:      "a URN of another stack or project (give one stack per file)"}
 }
