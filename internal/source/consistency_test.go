@@ -122,6 +122,22 @@ func TestInconsistentPreviewsAreRefused(t *testing.T) {
 			wantPath: "steps[2].urn", wantExpected: `a URN of stack "prod"`,
 		},
 		{
+			name: "a state under another URN than its step", file: "preview-clean-dev.json",
+			edit: func(doc map[string]any) {
+				st := obj(obj(previewSteps(doc)[1])["newState"])
+				st["urn"] = st["urn"].(string) + "-other"
+			},
+			wantPath: "steps[1].newState.urn", wantExpected: "the step's own URN",
+		},
+		{
+			name: "a misspelt top-level field", file: "preview-clean-dev.json",
+			edit: func(doc map[string]any) {
+				doc["Steps"] = doc["steps"]
+				delete(doc, "steps")
+			},
+			wantPath: "Steps", wantExpected: "one of the fields Pulumi writes here",
+		},
+		{
 			name: "an op Pulumi does not have", file: "preview-clean-dev.json",
 			edit:     func(doc map[string]any) { obj(previewSteps(doc)[0])["op"] = "frobnicate" },
 			wantPath: "steps[0].op", wantExpected: "a Pulumi step op",
@@ -158,15 +174,40 @@ func TestInconsistentPreviewsAreRefused(t *testing.T) {
 }
 
 func TestInconsistentExportsAreRefused(t *testing.T) {
-	data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
-		r := obj(exportResources(doc)[3])
-		r["urn"] = strings.Replace(r["urn"].(string), "::secret-store::", "::other-project::", 1)
-	})
-	_, err := Load("e.json", data)
-	var ie *InputError
-	require.ErrorAs(t, err, &ie)
-	assert.Equal(t, "deployment.resources[3].urn", ie.Path)
-	assert.Contains(t, ie.Expected, `project "secret-store"`)
+	tests := []struct {
+		name, wantPath, wantExpected string
+		edit                         func(doc map[string]any)
+	}{
+		{
+			name: "a resource of another project", wantPath: "deployment.resources[3].urn", wantExpected: `project "secret-store"`,
+			edit: func(doc map[string]any) {
+				r := obj(exportResources(doc)[3])
+				r["urn"] = strings.Replace(r["urn"].(string), "::secret-store::", "::other-project::", 1)
+			},
+		},
+		{
+			// An empty stack has no "resources" at all, so a renamed list must not read as one.
+			name: "the resources renamed", wantPath: "deployment.Resources", wantExpected: "one of the fields Pulumi writes here",
+			edit: func(doc map[string]any) {
+				d := obj(doc["deployment"])
+				d["Resources"] = d["resources"]
+				delete(d, "resources")
+			},
+		},
+		{
+			name: "an unknown top-level field", wantPath: "deployments", wantExpected: "one of the fields Pulumi writes here",
+			edit: func(doc map[string]any) { doc["deployments"] = []any{} },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("e.json", edited(t, "export-clean-dev.json", tt.edit))
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, tt.wantPath, ie.Path)
+			assert.Contains(t, ie.Expected, tt.wantExpected)
+		})
+	}
 }
 
 func TestReadAllRefusesBinaryAndEndlessInput(t *testing.T) {

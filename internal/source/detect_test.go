@@ -47,7 +47,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:        "new state is a string",
 			file:        "preview.json",
-			data:        `{"steps": [{"op": "same", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}, {"op": "same", "urn": "u", "newState": ` + stateOK + `}, {"op": "same", "urn": "u", "newState": ` + stateOK + `}, {"op": "create", "urn": "u", "newState": "oops"}]}`,
+			data:        `{"steps": [{"op": "same", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}, {"op": "same", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}, {"op": "same", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}, {"op": "create", "urn": "u", "newState": "oops"}]}`,
 			wantMessage: "preview.json: steps[3].newState: expected an object, got a string",
 		},
 		{

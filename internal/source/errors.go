@@ -3,6 +3,8 @@ package source
 import (
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"reflect"
 	"strings"
 )
@@ -165,4 +167,18 @@ func kindOf(raw json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
+}
+
+// knownFields refuses a field Pulumi does not write in the object at path. Without it a
+// misspelt or renamed field ("Resources", "resourcez") would read as an empty stack and pass.
+// Field names are not secret, so the error quotes the first unknown one.
+func knownFields(file, path string, obj map[string]json.RawMessage, fields []string) error {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(fields, k) {
+			return &InputError{File: file, Path: JoinPath(path, k),
+				Expected: "one of the fields Pulumi writes here (" + strings.Join(fields, ", ") + ")",
+				Got:      "an unknown field"}
+		}
+	}
+	return nil
 }

@@ -17,12 +17,22 @@ const (
 	maxDeploymentVersion = apitype.DeploymentSchemaVersionLatest
 )
 
+// exportFields and deploymentFields are the JSON fields of apitype.UntypedDeployment and
+// apitype.DeploymentV3 (v3.276.0).
+var (
+	exportFields     = []string{"version", "features", "deployment"}
+	deploymentFields = []string{"manifest", "secrets_providers", "resources", "pending_operations", "metadata", "snippets", "extensions"}
+)
+
 // loadExport reads `pulumi stack export` output: {"version": 3, "deployment": {...}}. Every
 // resource becomes op "same" (it is the current state), except one marked "delete". Secrets are the signature object with
 // either "ciphertext" or, after --show-secrets, "plaintext": both count as secret and are
 // dropped. pending_operations are ignored: they describe operations an interrupted update
 // left behind, not resources whose settings a policy can judge.
 func loadExport(file string, top map[string]json.RawMessage) (*model.Document, error) {
+	if err := knownFields(file, "", top, exportFields); err != nil {
+		return nil, err
+	}
 	rawVersion, ok := top["version"]
 	if !ok {
 		return nil, &InputError{File: file, Path: "version", Expected: "a deployment version number", Got: "nothing"}
@@ -47,6 +57,9 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 	var deployment map[string]json.RawMessage
 	if err := json.Unmarshal(rawDeployment, &deployment); err != nil {
 		return nil, decodeError(file, "deployment", err)
+	}
+	if err := knownFields(file, "deployment", deployment, deploymentFields); err != nil {
+		return nil, err
 	}
 	var raws []json.RawMessage
 	if raw, ok := deployment["resources"]; ok && kindOf(raw) != "null" {

@@ -11,6 +11,15 @@ import (
 // output value matters here: it can carry "secret": true or lack "value" (unknown).
 const outputValueSig = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
+// The other signatures Pulumi writes (sdk/v3/go/common/resource/sig), of values that are not
+// secret: anything else under the signature key is treated as a secret.
+const (
+	resourceReferenceSig = "5cf8f73096256a8f31e491e813e4eb8e"
+	byteStringSig        = "803fd3297a5875dc03ca845dda5d2a98"
+	assetSig             = "c44067f5952c0a294b673a41bacd8c17"
+	archiveSig           = "0def7320c3a5731c473e5ecbe6d01bc7"
+)
+
 // keyVaultSecretType is the one resource type whose properties.value must never be plain.
 const keyVaultSecretType = "azure-native:keyvault:Secret"
 
@@ -116,11 +125,14 @@ const (
 // classify recognises Pulumi's signature objects. Assets, archives and resource references
 // carry the signature key too; they are ordinary objects for our purposes.
 func classify(m map[string]any) marker {
-	sig, ok := m[model.SecretSigKey].(string)
-	if !ok {
+	raw, signed := m[model.SecretSigKey]
+	if !signed {
 		return markerNone
 	}
+	sig, _ := raw.(string)
 	switch sig {
+	case resourceReferenceSig, byteStringSig, assetSig, archiveSig:
+		return markerNone
 	case model.SecretSigValue:
 		return markerSecret
 	case outputValueSig:
@@ -132,7 +144,9 @@ func classify(m map[string]any) marker {
 		}
 		return markerOutput
 	}
-	return markerNone
+	// A signature Pulumi does not write (a damaged or hand-edited secret): fail closed, so a
+	// value that was meant to be secret is never read or printed.
+	return markerSecret
 }
 
 func isUnknownValue(v any) bool {

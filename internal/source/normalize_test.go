@@ -108,6 +108,13 @@ func TestNormalize(t *testing.T) {
 			wantProps: `{"properties": {"value": null}}`,
 		},
 		{
+			name:       "a signature Pulumi does not write is a secret",
+			typ:        "azure-native:keyvault:Vault",
+			props:      `{"vaultName": {"4dabf18193072939515e22adb298388d": "wrong", "plaintext": "\"p\""}, "tags": {"4dabf18193072939515e22adb298388d": 7}}`,
+			wantProps:  `{}`,
+			wantSecret: []string{"tags", "vaultName"},
+		},
+		{
 			name:      "asset signature object is an ordinary object",
 			typ:       "t:m:R",
 			props:     `{"code": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "path": "a.zip"}}`,

@@ -113,6 +113,9 @@ type PreviewDiagnostic struct {
 	Severity string `json:"severity,omitempty"`
 }
 
+// previewFields are the JSON fields of display.PreviewDigest.
+var previewFields = []string{"config", "steps", "diagnostics", "duration", "changeSummary", "maybeCorrupt"}
+
 // stepOps are the step kinds Pulumi's engine has (deploy.StepOp in pkg/v3/resource/deploy).
 var stepOps = []string{
 	model.OpSame, model.OpCreate, model.OpUpdate, model.OpDelete, model.OpReplace,
@@ -131,6 +134,9 @@ var goneOps = []string{model.OpDelete, model.OpDeleteReplaced, "discard", "disca
 // loadPreview decodes the digest step by step (rather than in one Unmarshal) so an error can
 // name the step index: encoding/json's field paths leave indexes out.
 func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, error) {
+	if err := knownFields(file, "", top, previewFields); err != nil {
+		return nil, err
+	}
 	if raw, ok := top["diagnostics"]; ok {
 		var diags []PreviewDiagnostic
 		if err := json.Unmarshal(raw, &diags); err != nil {
@@ -273,8 +279,14 @@ func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, e
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: statePath,
 			Expected: fmt.Sprintf("an object (a %q step carries this state)", step.Op), Got: "nothing"}
 	}
-	if state.URN == "" {
+	switch {
+	case state.URN == "":
 		state.URN = resource.URN(step.URN)
+	case step.URN != "" && string(state.URN) != step.URN:
+		// Pulumi writes the step's URN into its states; two URNs mean an edited file, and
+		// either could name the wrong stack or resource.
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(statePath, "urn"),
+			Expected: "the step's own URN", Got: "another URN"}
 	}
 	if state.Provider == "" {
 		state.Provider = step.Provider

@@ -107,6 +107,21 @@ ip_rule_value(rule) := rule if is_string(rule)
 
 ip_rule_value(rule) := rule.value if is_string(rule.value)
 
+ip_rules(r) := object.get(r.properties, ["properties", "networkAcls", "ipRules"], [])
+
+# An IPv4 address or CIDR range, the only form Key Vault's ipRules take.
+ipv4_pattern := `^([0-9]{1,3}\.){3}[0-9]{1,3}(/[0-9]{1,2})?$`
+
+# malformed_ip_rules are the indexes of readable allow-list entries that are not an IPv4
+# address or range: ARM rejects or reinterprets them, so the firewall they leave is not known.
+malformed_ip_rules(r) := [i |
+	some i, rule in ip_rules(r)
+	not lib.is_unknown(r, sprintf("%s.%d", [ip_rules_path, i]))
+	not well_formed_ip_rule(rule)
+]
+
+well_formed_ip_rule(rule) if regex.match(ipv4_pattern, ip_rule_value(rule))
+
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	public_known(r)
@@ -130,6 +145,25 @@ deny contains lib.fail(r, msg) if {
 	wide := wide_ip_rules(r)
 	count(wide) > 0
 	msg := sprintf("%s denies by default but allows %s, which opens it to much of the internet (allow /%d or narrower).", [lib.label(r), concat(", ", wide), widest_prefix])
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	public_known(r)
+	default_denies(r)
+	not lib.is_unknown(r, ip_rules_path)
+	rules := ip_rules(r)
+	not is_array(rules)
+	msg := lib.wrong_type(r, "networkAcls.ipRules", rules, "a list of IP rules")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	public_known(r)
+	default_denies(r)
+	bad := malformed_ip_rules(r)
+	count(bad) > 0
+	msg := sprintf("%s allows networkAcls.ipRules entries %v that are not IPv4 addresses or ranges.", [lib.label(r), bad])
 }
 
 # An allow-list entry that cannot be read may be the whole internet.

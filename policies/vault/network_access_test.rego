@@ -132,3 +132,14 @@ test_unknown_allow_list_is_unverifiable if {
 	got := network_access.warn with input as inp
 	[w.unknown | some w in got] == ["properties.networkAcls.ipRules"]
 }
+
+test_deny_allow_list_that_is_not_a_list if {
+	got := network_access.deny with input as doc({"networkAcls": {"defaultAction": "Deny", "ipRules": "0.0.0.0/0"}}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets networkAcls.ipRules to a string, not a list of IP rules."}}
+}
+
+test_deny_allow_list_entries_that_are_not_addresses if {
+	rules := [{"value": "*"}, {"value": 0}, {"value": ["0.0.0.0/0"]}, "Any", {"value": "203.0.113.0/24"}]
+	got := network_access.deny with input as doc({"networkAcls": {"defaultAction": "Deny", "ipRules": rules}}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' allows networkAcls.ipRules entries [0, 1, 2, 3] that are not IPv4 addresses or ranges."}}
+}
