@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"slices"
 	"reflect"
+	"slices"
 	"strings"
 )
 
