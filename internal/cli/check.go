@@ -29,6 +29,10 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err := f.validate(); err != nil {
 				return err
 			}
+			files := map[string]string{"input": args[0], "--config": f.Config, "--exceptions": f.Exceptions, "--output": f.Output}
+			if err := distinctFiles(files, "--output"); err != nil {
+				return err
+			}
 			// Compile the policies while the input is read and parsed: both take a while
 			// and neither needs the other. evaluate waits for the result.
 			go func() { _, _ = loadEngine() }()

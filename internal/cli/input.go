@@ -48,6 +48,9 @@ Secret values are never part of the document.`,
 				}
 				now = t.UTC().Format(time.RFC3339)
 			}
+			if err := distinctFiles(map[string]string{"input": args[0], "--config": f.Config, "--output": f.Output}, "--output"); err != nil {
+				return err
+			}
 			data, err := readInput(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return badInput(err)

@@ -42,3 +42,30 @@ func TestInputRefusesContradictorySettings(t *testing.T) {
 	assert.True(t, strings.Contains(stderr, "KV-001.minRetentionDays") && strings.Contains(stderr, "c.json"), stderr)
 	assert.NoFileExists(t, out, "nothing written on bad input")
 }
+
+func TestOutputNeverReplacesAnotherFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "preview.json")
+	original, err := os.ReadFile(filepath.Join(fixtures, "preview-clean-dev.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, original, 0o644))
+	link := filepath.Join(dir, "link.json")
+	require.NoError(t, os.Symlink(in, link))
+	out := filepath.Join(dir, "out.txt")
+
+	for _, args := range [][]string{
+		{"check", in, "-o", in},
+		{"check", in, "-o", link},
+		{"input", in, "-o", filepath.Join(dir, ".", "preview.json")},
+		{"plan", "--project-dir", "../..", "-o", out, "--out", out},
+		{"plan", "--project-dir", "../..", "--out", out, "--state-out", out},
+	} {
+		_, stderr, code := runCLI(t, "", args...)
+		assert.Equal(t, 2, code, "%v", args)
+		assert.Contains(t, stderr, "name the same file", "%v", args)
+		got, err := os.ReadFile(in)
+		require.NoError(t, err)
+		assert.Equal(t, original, got, "%v changed its input", args)
+		assert.NoFileExists(t, out, "%v wrote an output", args)
+	}
+}

@@ -63,6 +63,11 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err := f.validate(); err != nil {
 				return err
 			}
+			files := map[string]string{"--state": pf.State, "--stack-config": pf.StackConfig, "--config": f.Config,
+				"--exceptions": f.Exceptions, "--output": f.Output, "--out": pf.Out, "--state-out": pf.StateOut}
+			if err := distinctFiles(files, "--output", "--out", "--state-out"); err != nil {
+				return err
+			}
 			if f.Stack == "" {
 				f.Stack = defaultStack
 			}

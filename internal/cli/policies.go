@@ -32,6 +32,9 @@ func newPoliciesCmd() *cobra.Command {
 		Use:   "policies",
 		Short: "List, test and document the embedded policies",
 		Args:  cobra.NoArgs,
+		// Runnable, so cobra applies Args: "kvguard policies bogus" is a usage error (exit 2)
+		// instead of help and exit 0.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newPoliciesListCmd(), newPoliciesTestCmd(), newPoliciesDocCmd())
 	return cmd

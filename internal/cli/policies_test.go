@@ -152,3 +152,13 @@ func TestPoliciesDoc(t *testing.T) {
 		assert.Equal(t, string(want), stdout)
 	})
 }
+
+func TestPoliciesUnknownSubcommand(t *testing.T) {
+	_, stderr, code := runCLI(t, "", "policies", "bogus")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `unknown command "bogus"`)
+
+	stdout, _, code := runCLI(t, "", "policies")
+	assert.Equal(t, 0, code, "the group alone prints its help")
+	assert.Contains(t, stdout, "Available Commands")
+}

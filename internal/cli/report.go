@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -344,4 +346,37 @@ func readPackConfig(eng *engine.Engine, path string) (engine.PackConfig, error) 
 		return engine.PackConfig{}, badInput(err)
 	}
 	return cfg, nil
+}
+
+// distinctFiles refuses two flags that name the same file (the same path, or two links to one
+// file) where at least one of them is written: one write would silently replace the other, or
+// the report its own input. files maps a flag's spelling ("--output", "input") to its path;
+// empty paths and "-" are left out.
+func distinctFiles(files map[string]string, written ...string) error {
+	names := slices.Sorted(maps.Keys(files))
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			if !slices.Contains(written, a) && !slices.Contains(written, b) {
+				continue
+			}
+			if sameFile(files[a], files[b]) {
+				return badInput(fmt.Errorf("%s and %s name the same file %q: expected different files", a, b, files[a]))
+			}
+		}
+	}
+	return nil
+}
+
+func sameFile(a, b string) bool {
+	if a == "" || b == "" || a == "-" || b == "-" {
+		return false
+	}
+	if ia, err := os.Stat(a); err == nil {
+		if ib, err := os.Stat(b); err == nil {
+			return os.SameFile(ia, ib)
+		}
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
