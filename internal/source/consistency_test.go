@@ -138,6 +138,11 @@ func TestInconsistentPreviewsAreRefused(t *testing.T) {
 			wantPath: "Steps", wantExpected: "one of the fields Pulumi writes here",
 		},
 		{
+			name: "a config that is not Pulumi's map of strings", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { doc["config"] = "x" },
+			wantPath: "config", wantExpected: "an object of string values",
+		},
+		{
 			name: "an op Pulumi does not have", file: "preview-clean-dev.json",
 			edit:     func(doc map[string]any) { obj(previewSteps(doc)[0])["op"] = "frobnicate" },
 			wantPath: "steps[0].op", wantExpected: "a Pulumi step op",
@@ -252,4 +257,17 @@ func mustMarshal(t *testing.T, v any) []byte {
 	out, err := json.Marshal(v)
 	require.NoError(t, err)
 	return out
+}
+
+func TestUnreadableEnvironmentCountsAsProduction(t *testing.T) {
+	for _, v := range []string{"[secret]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9"} {
+		data := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+			obj(doc["config"])["secret-store:environment"] = v
+		})
+		doc, err := Load("p.json", data)
+		require.NoError(t, err)
+		assert.Equal(t, "prod", doc.Environment, "environment %q", v)
+	}
+	doc := loadFixture(t, "preview-clean-dev.json")
+	assert.Equal(t, "dev", doc.Environment, "a readable environment is taken as written")
 }

@@ -113,6 +113,10 @@ type PreviewDiagnostic struct {
 	Severity string `json:"severity,omitempty"`
 }
 
+// unreadableEnvironment is the environment a preview whose environment setting is secret or
+// unknown is judged as.
+const unreadableEnvironment = "prod"
+
 // previewFields are the JSON fields of display.PreviewDigest.
 var previewFields = []string{"config", "steps", "diagnostics", "duration", "changeSummary", "maybeCorrupt"}
 
@@ -202,13 +206,20 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 // the rest would pass a change nobody saw.
 //
 // The preview's config names the stack's environment ("<project>:environment"), which the
-// engine weighs with the stack name; a config that is not a string map is left alone, since
-// nothing else in it is read.
+// engine weighs with the stack name. Pulumi prints the config as a map of strings, secrets as
+// "[secret]"; an environment kvguard cannot read (secret or unknown) counts as production,
+// the strictest profile, rather than letting the stack name alone decide.
 func previewDocument(file string, resources []model.Resource, first urnParts, summary, config json.RawMessage) (*model.Document, error) {
 	doc := newDocument(model.SourcePreview, resources, first)
-	var cfg map[string]string
-	if len(config) > 0 && json.Unmarshal(config, &cfg) == nil && doc.Project != "" {
+	if len(config) > 0 && kindOf(config) != "null" {
+		var cfg map[string]string
+		if err := json.Unmarshal(config, &cfg); err != nil {
+			return nil, &InputError{File: file, Path: "config", Expected: "an object of string values", Got: kindOf(config)}
+		}
 		doc.Environment = cfg[doc.Project+":environment"]
+		if isSecretValue(doc.Environment) || isUnknownValue(doc.Environment) {
+			doc.Environment = unreadableEnvironment
+		}
 	}
 	if len(summary) == 0 || bytes.Equal(bytes.TrimSpace(summary), []byte("null")) {
 		return doc, nil
