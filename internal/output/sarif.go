@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -115,6 +116,18 @@ func (s *SARIF) Output(w io.Writer, r *engine.Report) error {
 	return err
 }
 
+// artifactURI writes a file path as the URI reference SARIF requires: slashes, and every
+// character a URI path cannot hold percent-encoded ("my dir/main.go" is "my%20dir/main.go").
+// A first segment with a colon is prefixed with "./" so it cannot read as a URI scheme.
+func artifactURI(file string) string {
+	p := filepath.ToSlash(file)
+	uri := (&url.URL{Path: p}).EscapedPath()
+	if first, _, _ := strings.Cut(uri, "/"); strings.Contains(first, ":") && !strings.HasPrefix(p, "/") {
+		uri = "./" + uri
+	}
+	return uri
+}
+
 // location places a result at its source position when known, else at the checked file; the
 // URN always rides along as a logical location so the resource stays identifiable.
 func (s *SARIF) location(res engine.Result) *sarif.Location {
@@ -126,7 +139,7 @@ func (s *SARIF) location(res engine.Result) *sarif.Location {
 	}
 	if file != "" {
 		phys := sarif.NewPhysicalLocation().
-			WithArtifactLocation(sarif.NewSimpleArtifactLocation(filepath.ToSlash(file)))
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(file)))
 		if line > 0 {
 			phys.WithRegion(sarif.NewRegion().WithStartLine(line))
 		}

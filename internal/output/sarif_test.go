@@ -161,3 +161,16 @@ func TestSARIFArtifactFallback(t *testing.T) {
 	assert.Equal(t, "plan/preview.json", res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
 	assert.Nil(t, res.Locations[0].PhysicalLocation.Region, "got a region for a whole-file location")
 }
+
+func TestArtifactURI(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{in: "infra/secretstore.go", want: "infra/secretstore.go"},
+		{in: "my dir/main.go", want: "my%20dir/main.go"},
+		{in: "x.go:abc", want: "./x.go:abc"},
+		{in: "100%.go", want: "100%25.go"},
+		{in: "/abs/main.go", want: "/abs/main.go"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, artifactURI(tt.in), tt.in)
+	}
+}
