@@ -97,6 +97,7 @@ func findObject(file string, data []byte) ([]byte, error) {
 		return nil, &InputError{File: file, Expected: "a JSON object", Got: "a JSON array"}
 	}
 	var found [][]byte
+	firstStart := -1
 	for pos := 0; pos < len(data); {
 		start := nextCandidate(data, pos)
 		if start < 0 {
@@ -123,6 +124,9 @@ func findObject(file string, data []byte) ([]byte, error) {
 			return nil, &InputError{File: file, Expected: "a well-formed JSON object",
 				Got: fmt.Sprintf("undecodable JSON starting on line %d", line)}
 		}
+		if firstStart < 0 {
+			firstStart = start
+		}
 		found = append(found, raw)
 		pos = start + int(dec.InputOffset())
 	}
@@ -137,6 +141,12 @@ func findObject(file string, data []byte) ([]byte, error) {
 		return nil, &InputError{File: file, Expected: "a JSON object", Got: "none (the input is not JSON)"}
 	case 1:
 		return found[0], nil
+	}
+	// "x{" then a pretty-printed object: the outer brace is not at a line start, so its inner
+	// objects were found one by one. Say what went wrong rather than count them.
+	if brace := bytes.IndexByte(data, '{'); brace >= 0 && brace < firstStart {
+		return nil, &InputError{File: file, Expected: "the JSON object to start on a line of its own",
+			Got: fmt.Sprintf("text right before its '{' on line %d (end that text with a line break)", lineOf(data, brace))}
 	}
 	return nil, &InputError{File: file, Expected: "exactly one JSON object",
 		Got: fmt.Sprintf("%d objects (give one preview or export per file)", len(found))}

@@ -37,6 +37,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "malformed", data: "log line\n{\"steps\": [}\n", wantExpected: "a well-formed JSON object", wantGot: "line 2"},
 		{name: "nested too deep", data: `{"steps": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, wantExpected: "at most 10000 levels", wantGot: "line 1"},
 		{name: "two objects on two lines", data: "{\"steps\": []}\n{\"steps\": []}\n", wantExpected: "exactly one JSON object", wantGot: "2 objects"},
+		{name: "text glued to the object", data: "progress...{\n  \"steps\": [\n    {\n      \"op\": \"same\"\n    },\n    {\n      \"op\": \"same\"\n    }\n  ]\n}\n", wantExpected: "the JSON object to start on a line of its own", wantGot: "line 1"},
 		{name: "two objects back to back", data: `{"steps": []}{"steps": []}`, wantExpected: "exactly one JSON object", wantGot: "2 objects"},
 		{name: "neither preview nor export", data: `{"foo": 1}`, wantExpected: `"pulumi preview --json" output`, wantGot: "neither"},
 		{name: "bare deployment", data: `{"manifest": {}, "resources": []}`, wantExpected: "a whole", wantGot: "bare deployment"},
