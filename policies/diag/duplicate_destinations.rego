@@ -100,6 +100,18 @@ target_keys := [[[t, k], s.urn] |
 ]
 
 # urn_name is the resource name at the end of a URN.
+# pair_groups groups the settings by target and destination, whatever they send.
+pair_groups := {key: urns |
+	some key in {x | some [x, _] in pair_keys}
+	urns := {u | some [k2, u] in pair_keys; k2 == key}
+}
+
+pair_keys := [[[t, d], s.urn] |
+	some s in lib.diagnostic_settings
+	t := lib.ref_key(s, "resourceUri")
+	some d in destinations(s)
+]
+
 urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
 
 deny contains lib.fail(s, msg) if {
@@ -128,4 +140,16 @@ warn contains lib.unverifiable(s, f) if {
 	t := lib.ref_key(s, "resourceUri")
 	some [k, _] in streams(s)
 	count(target_groups[[t, k]]) > 1
+}
+
+# A stream list, or an entry of one, that cannot be read may send what another setting for the
+# same resource and destination already sends.
+warn contains lib.unverifiable(s, u) if {
+	some s in lib.diagnostic_settings
+	some u in lib.unreadable_paths(s)
+	some list in ["logs", "metrics"]
+	lib.covers(list, u)
+	t := lib.ref_key(s, "resourceUri")
+	some d in destinations(s)
+	count(pair_groups[[t, d]]) > 1
 }

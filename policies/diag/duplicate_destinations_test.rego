@@ -144,3 +144,22 @@ test_unknown_secret_destination_colliding_is_unverifiable if {
 	count(denies(resources)) == 0
 	{[f.urn, f.unknown] | some f in warns(resources)} == {[b.urn, "workspaceId"]}
 }
+
+test_unknown_streams_beside_another_setting_are_unverifiable if {
+	m := [{"category": "AllMetrics", "enabled": true}]
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "metrics": m}, {})
+	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id}, {"unknown": ["metrics"]})
+	count(denies([a, b])) == 0
+	[[w.urn, w.unknown] | some w in warns([a, b])] == [[b.urn, "metrics"]]
+}
+
+test_unknown_stream_entry_is_unverifiable if {
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [null]}, {"unknown": ["logs.0"]})
+	[[w.urn, w.unknown] | some w in warns([a, b])] == [[b.urn, "logs.0"]]
+}
+
+test_unknown_streams_of_a_lone_setting_pass if {
+	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id}, {"unknown": ["metrics"]})
+	count(warns([vault, workspace, b])) == 0
+}

@@ -116,9 +116,18 @@ ipv4_pattern := `^([0-9]{1,3}\.){3}[0-9]{1,3}(/[0-9]{1,2})?$`
 # address or range: ARM rejects or reinterprets them, so the firewall they leave is not known.
 malformed_ip_rules(r) := [i |
 	some i, rule in ip_rules(r)
-	not lib.is_unknown(r, sprintf("%s.%d", [ip_rules_path, i]))
+	not unreadable_below(r, sprintf("%s.%d", [ip_rules_path, i]))
 	not well_formed_ip_rule(rule)
 ]
+
+# unreadable_below holds when the value at path, something holding it, or something inside
+# it (an entry's value from another resource's output) cannot be read.
+unreadable_below(r, path) if lib.is_unknown(r, path)
+
+unreadable_below(r, path) if {
+	some u in lib.unreadable_paths(r)
+	lib.covers(path, u)
+}
 
 well_formed_ip_rule(rule) if regex.match(ipv4_pattern, ip_rule_value(rule))
 

@@ -143,3 +143,11 @@ test_deny_allow_list_entries_that_are_not_addresses if {
 	got := network_access.deny with input as doc({"networkAcls": {"defaultAction": "Deny", "ipRules": rules}}, [])
 	got == {{"urn": urn, "msg": "Key Vault 'vault' allows networkAcls.ipRules entries [0, 1, 2, 3] that are not IPv4 addresses or ranges."}}
 }
+
+test_unknown_allow_list_value_is_unverifiable_not_malformed if {
+	# Pulumi prints this when the address comes from another resource's output.
+	inp := doc({"networkAcls": {"defaultAction": "Deny", "ipRules": [{}]}}, ["properties.networkAcls.ipRules.0.value"])
+	count(network_access.deny) == 0 with input as inp
+	got := network_access.warn with input as inp
+	[w.unknown | some w in got] == ["properties.networkAcls.ipRules.0.value"]
+}
