@@ -62,6 +62,11 @@ func ParseState(name string, data []byte) (*State, error) {
 	if untyped.Version == 0 && len(untyped.Deployment) == 0 && bytes.Contains(data, []byte(`"steps"`)) {
 		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "pulumi preview --json output (kvguard check reads that; --state needs the state a plan starts from)"}
 	}
+	// The same checks `kvguard check` makes (unknown fields, URNs, types, stacks): a damaged
+	// export must not become a plan of fresh creates that passes.
+	if _, err := source.Load(name, data); err != nil {
+		return nil, err
+	}
 	// Version 4 is version 3 plus fields the planner does not read, as for `kvguard check`.
 	if untyped.Version < apitype.DeploymentSchemaVersionCurrent || untyped.Version > apitype.DeploymentSchemaVersionLatest {
 		return nil, &InputError{File: name, Path: "version", Expected: fmt.Sprintf("%d or %d (pulumi stack export)",
@@ -92,8 +97,11 @@ func ParseState(name string, data []byte) (*State, error) {
 		if o.Type == "" {
 			o.Type = u.Type().String()
 		}
-		o.Inputs, o.PlaintextInputs = redactState(o.Type, r.Inputs)
-		o.Outputs, _ = redactState(o.Type, r.Outputs)
+		// Canonical before redacting, as the sources do: a pinned API version must not hide
+		// a Key Vault secret's plain value.
+		typ := source.CanonicalType(o.Type)
+		o.Inputs, o.PlaintextInputs = redactState(typ, r.Inputs)
+		o.Outputs, _ = redactState(typ, r.Outputs)
 		for _, d := range r.Dependencies {
 			o.Dependencies = append(o.Dependencies, string(d))
 		}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -200,6 +202,10 @@ func TestInconsistentExportsAreRefused(t *testing.T) {
 			},
 		},
 		{
+			name: "null resources", wantPath: "deployment.resources", wantExpected: "an array",
+			edit: func(doc map[string]any) { obj(doc["deployment"])["resources"] = nil },
+		},
+		{
 			name: "an unknown top-level field", wantPath: "deployments", wantExpected: "one of the fields Pulumi writes here",
 			edit: func(doc map[string]any) { doc["deployments"] = []any{} },
 		},
@@ -270,4 +276,33 @@ func TestUnreadableEnvironmentCountsAsProduction(t *testing.T) {
 	}
 	doc := loadFixture(t, "preview-clean-dev.json")
 	assert.Equal(t, "dev", doc.Environment, "a readable environment is taken as written")
+}
+
+func TestSignedBagIsOneSecret(t *testing.T) {
+	sig := map[string]any{
+		"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+		"plaintext":                        `{"properties": {"value": "` + planted + `"}}`,
+	}
+	data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+		for _, r := range exportResources(doc) {
+			if obj(r)["type"] == "azure-native:keyvault:Vault" {
+				obj(r)["inputs"] = sig
+				obj(r)["outputs"] = sig
+			}
+		}
+	})
+	doc, err := Load("bag.json", data)
+	require.NoError(t, err)
+	v := one(t, doc, "vault")
+	assert.Equal(t, []string{wholeBagKey}, v.Secret, "the whole bag is one unreadable secret")
+	assert.NotContains(t, string(mustMarshal(t, doc)), planted)
+}
+
+func TestOldStateIsCleanedByItsOwnType(t *testing.T) {
+	old := &apitype.ResourceV3{
+		URN:    "urn:pulumi:dev::secret-store::azure-native:keyvault/v20230701:Secret::db",
+		Type:   "azure-native:keyvault/v20230701:Secret",
+		Inputs: map[string]any{"properties": map[string]any{"value": planted}},
+	}
+	assert.NotContains(t, string(mustMarshal(t, oldProperties(old))), planted)
 }

@@ -58,7 +58,7 @@ func FromEngineResource(r EngineResource) (model.Resource, error) {
 	}
 	// Before Normalize: a pinned API version ("azure-native:keyvault/v20230701:Secret") must
 	// not hide a Key Vault secret's plain value from it.
-	typ = canonicalType(typ)
+	typ = CanonicalType(typ)
 	name := r.Name
 	if name == "" {
 		name = u.Name()

@@ -62,8 +62,9 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		return nil, err
 	}
 	var raws []json.RawMessage
-	if raw, ok := deployment["resources"]; ok && kindOf(raw) != "null" {
-		if err := json.Unmarshal(raw, &raws); err != nil {
+	// Pulumi leaves "resources" out of an empty stack's deployment; null is not its output.
+	if raw, ok := deployment["resources"]; ok {
+		if err := json.Unmarshal(raw, &raws); err != nil || kindOf(raw) == "null" {
 			return nil, &InputError{File: file, Path: "deployment.resources", Expected: "an array", Got: kindOf(raw)}
 		}
 	}

@@ -26,7 +26,7 @@ func TestFastPathMatchesCarefulPath(t *testing.T) {
 	}
 	inputs["empty preview"] = []byte(`{"changeSummary": {}}`)
 	inputs["empty steps"] = []byte("{\"steps\" : [ ] ,\r\n\t\"changeSummary\":{}}")
-	inputs["compact, text around"] = []byte("Updating plugins\n{\"steps\":[{\"op\":\"create\",\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"newState\":{\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"type\":\"azure-native:keyvault:Vault\",\"custom\":true,\"inputs\":{\"a\\\"]}\":\"}]\"},\"outputs\":{}},\"detailedDiff\":null}],\"duration\":1}\nUpdate plan written to x\n")
+	inputs["compact, text around"] = []byte("Updating plugins\n{\"steps\":[{\"op\":\"create\",\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"newState\":{\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"type\":\"azure-native:keyvault:Vault\",\"custom\":true,\"inputs\":{\"a\\\"]}\":\"}]\"},\"outputs\":{}},\"detailedDiff\":null}],\"duration\":1,\"changeSummary\":{\"create\":1}}\nUpdate plan written to x\n")
 	for name, data := range inputs {
 		t.Run(name, func(t *testing.T) {
 			fast, ok := loadPreviewFast(name, data)

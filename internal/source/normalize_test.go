@@ -259,7 +259,7 @@ func TestCanonicalType(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			assert.Equal(t, tc.want, canonicalType(tc.in), "got %q, want %q", canonicalType(tc.in), tc.want)
+			assert.Equal(t, tc.want, CanonicalType(tc.in), "got %q, want %q", CanonicalType(tc.in), tc.want)
 		})
 	}
 }

@@ -222,6 +222,13 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 		}
 	}
 	if len(summary) == 0 || bytes.Equal(bytes.TrimSpace(summary), []byte("null")) {
+		// Pulumi writes the summary for every preview that ran to the end (the stack itself is
+		// always counted); steps without one come from an edited file or a cut-short run, and
+		// without it no filtered step could be noticed.
+		if len(resources) > 0 {
+			return nil, &InputError{File: file, Path: "changeSummary",
+				Expected: "the step counts Pulumi writes after the steps", Got: "nothing"}
+		}
 		return doc, nil
 	}
 	counts, err := stepCounts(file, summary)
@@ -306,7 +313,7 @@ func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, e
 	if err != nil {
 		return model.Resource{}, urnParts{}, err
 	}
-	r.OldProperties = oldProperties(r.Type, step.OldState)
+	r.OldProperties = oldProperties(step.OldState)
 	if isReplaceOp(step.Op) {
 		r.ReplaceReasons = replaceReasons(step)
 	}

@@ -217,7 +217,7 @@ func TestPreviewSteps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := Load("preview.json", []byte(`{"steps": [`+tt.step+`]}`))
+			doc, err := Load("preview.json", []byte(`{"steps": [`+tt.step+`], "changeSummary": {}}`))
 			require.NoError(t, err)
 			require.Len(t, doc.Resources, 1)
 			r := doc.Resources[0]

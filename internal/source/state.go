@@ -39,9 +39,10 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "type"),
 			Expected: fmt.Sprintf("the type its URN names (%q)", u.typ), Got: fmt.Sprintf("%q", st.Type)}
 	}
-	typ := canonicalType(u.typ)
-	n := Normalize(typ, overlayProps(st.Inputs, st.Outputs))
-	if n.Plaintext == nil && (holdsPlainValue(typ, st.Inputs) || holdsPlainValue(typ, st.Outputs)) {
+	typ := CanonicalType(u.typ)
+	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
+	n := Normalize(typ, overlayProps(inputs, outputs))
+	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
 		// The overlay lets a secret on either side win, so a plain input under a secret output
 		// is gone from n; the state file still stores the value in the clear.
 		n.Plaintext = []string{plaintextPath}
@@ -67,14 +68,33 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 	return r, u, nil
 }
 
-// oldProperties cleans a previous state's inputs. Their unknown and secret paths are not
-// recorded (the model has lists for the new properties only) but the values are still dropped.
-func oldProperties(typ string, st *apitype.ResourceV3) map[string]any {
+// oldProperties cleans a previous state's inputs by the rules of its own type. Their unknown
+// and secret paths are not recorded (the model has lists for the new properties only) but the
+// values are still dropped.
+func oldProperties(st *apitype.ResourceV3) map[string]any {
 	if st == nil {
 		return nil
 	}
-	return Normalize(typ, st.Inputs).Properties
+	typ := string(st.Type)
+	if u, err := resource.ParseURN(string(st.URN)); typ == "" && err == nil && u.IsValid() {
+		typ = u.Type().String()
+	}
+	return Normalize(CanonicalType(typ), wholeBag(st.Inputs)).Properties
 }
+
+// wholeBag is a state's inputs or outputs as a bag of properties. Pulumi never writes a bag
+// that is itself a secret or another signature object; one that is (a damaged file) counts as
+// one secret value, so nothing inside it is read.
+func wholeBag(props map[string]any) map[string]any {
+	if props != nil && classify(props) != markerNone {
+		return map[string]any{wholeBagKey: props}
+	}
+	return props
+}
+
+// wholeBagKey names a bag that is itself a signature object once wholeBag wraps it; the
+// wrapped value is then removed and recorded as a secret at this path.
+const wholeBagKey = "(all properties)"
 
 // sameStack reports whether u names the stack and project of first. A document is one
 // stack's: the stack's name chooses the environment profile, so a file that mixes stacks would
@@ -154,10 +174,10 @@ var replaceOps = []string{
 
 func isReplaceOp(op string) bool { return slices.Contains(replaceOps, op) }
 
-// canonicalType drops the API version from an azure-native type token
+// CanonicalType drops the API version from an azure-native type token
 // ("azure-native:keyvault/v20230701:Vault" is "azure-native:keyvault:Vault"): a program may pin
 // a version module, and the policies must judge the resource all the same.
-func canonicalType(t string) string {
+func CanonicalType(t string) string {
 	pkg, rest, ok := strings.Cut(t, ":")
 	if !ok || pkg != "azure-native" {
 		return t
