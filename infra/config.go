@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"regexp"
@@ -247,9 +248,16 @@ func (p *problems) unknownKeys(keys []string) {
 // CheckConfigKeys reports the keys of the secret-store namespace that the program does not
 // read. Pulumi gives a program no way to list its config, so callers that hold the whole map
 // (the planner) check it here; LoadConfig checks the map Pulumi passes in PULUMI_CONFIG.
-func CheckConfigKeys(keys []string) error {
+func CheckConfigKeys(values map[string]string) error {
 	var p problems
+	keys := slices.Collect(maps.Keys(values))
 	p.unknownKeys(keys)
+	// An unreadable secrets list is parse's to report; without it every value would look orphaned.
+	if raw, listed := values[fullKey(keySecrets)]; !listed {
+		p.orphanSecretValues(values, nil)
+	} else if names := declaredSecretNames(raw); names != nil {
+		p.orphanSecretValues(values, names)
+	}
 	if len(p.list) > 0 {
 		return &ConfigError{Problems: p.list}
 	}
@@ -279,11 +287,7 @@ func ParseStackConfig(values map[string]string, secretKeys []string) (*Config, e
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	var all map[string]string
 	if raw := os.Getenv(pulumi.EnvConfig); raw != "" && json.Unmarshal([]byte(raw), &all) == nil {
-		keys := make([]string, 0, len(all))
-		for k := range all {
-			keys = append(keys, k)
-		}
-		if err := CheckConfigKeys(keys); err != nil {
+		if err := CheckConfigKeys(all); err != nil {
 			return nil, err
 		}
 	}
@@ -626,14 +630,20 @@ func parseSecrets(values map[string]string, secretKeys []string, p *problems) []
 		out = append(out, SecretConfig{Name: e.Name, ContentType: ct, Expires: e.Expires, ExpiresAt: at, Value: NewSecretValue(raw)})
 	}
 
-	// A value without a declared secret is a typo or a leftover; say so instead of ignoring it.
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	p.orphanSecretValues(values, names)
+	return out
+}
+
+// orphanSecretValues reports secret value keys no declared secret reads: a typo or a leftover
+// ("secret-db-conection"), whose value would otherwise be passed over unseen.
+func (p *problems) orphanSecretValues(values map[string]string, declared []string) {
 	var orphans []string
-	for k := range values {
-		if !IsSecretValueKey(k) {
-			continue
-		}
-		name := strings.TrimPrefix(k, fullKey(SecretValueKeyPrefix))
-		if !slices.ContainsFunc(entries, func(e secretEntry) bool { return e.Name == name }) {
+	for k, v := range values {
+		if v != "" && IsSecretValueKey(k) && !slices.Contains(declared, strings.TrimPrefix(k, fullKey(SecretValueKeyPrefix))) {
 			orphans = append(orphans, k)
 		}
 	}
@@ -641,7 +651,6 @@ func parseSecrets(values map[string]string, secretKeys []string, p *problems) []
 	for _, k := range orphans {
 		p.add(k, "holds a value but no secret named %q is declared in %q", strings.TrimPrefix(k, fullKey(SecretValueKeyPrefix)), fullKey(keySecrets))
 	}
-	return out
 }
 
 type applicationEntry struct {

@@ -52,6 +52,12 @@ func TestOutputNeverReplacesAnotherFile(t *testing.T) {
 	link := filepath.Join(dir, "link.json")
 	require.NoError(t, os.Symlink(in, link))
 	out := filepath.Join(dir, "out.txt")
+	// A copy of the project, so a regression overwrites nothing of the repository's.
+	proj := filepath.Join(dir, "proj")
+	require.NoError(t, os.CopyFS(filepath.Join(proj, "stacks"), os.DirFS("../../stacks")))
+	project, err := os.ReadFile("../../Pulumi.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.yaml"), project, 0o644))
 
 	for _, args := range [][]string{
 		{"check", in, "-o", in},
@@ -59,6 +65,8 @@ func TestOutputNeverReplacesAnotherFile(t *testing.T) {
 		{"input", in, "-o", filepath.Join(dir, ".", "preview.json")},
 		{"plan", "--project-dir", "../..", "-o", out, "--out", out},
 		{"plan", "--project-dir", "../..", "--out", out, "--state-out", out},
+		{"plan", "--project-dir", proj, "--out", filepath.Join(proj, "Pulumi.yaml")},
+		{"plan", "--project-dir", proj, "--stack", "prod", "-o", filepath.Join(proj, "stacks", "Pulumi.prod.yaml")},
 	} {
 		_, stderr, code := runCLI(t, "", args...)
 		assert.Equal(t, 2, code, "%v", args)
@@ -66,6 +74,9 @@ func TestOutputNeverReplacesAnotherFile(t *testing.T) {
 		got, err := os.ReadFile(in)
 		require.NoError(t, err)
 		assert.Equal(t, original, got, "%v changed its input", args)
+		got, err = os.ReadFile(filepath.Join(proj, "Pulumi.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, project, got, "%v changed the project file", args)
 		assert.NoFileExists(t, out, "%v wrote an output", args)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -58,13 +59,30 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
   kvguard plan --stack dev --out plan.json && kvguard check plan.json
   kvguard plan --stack dev --state-out state.json
   kvguard plan --stack dev --state state.json --set secret-store:vaultName=kv-renamed-01`,
-		Args: cobra.NoArgs,
+		// Not cobra.NoArgs, which quotes the argument: "--set KEY VALUE" leaves VALUE, maybe a
+		// secret, as a stray argument.
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return badInput(fmt.Errorf("plan takes no arguments, got %d (left out: they may be values); --set takes KEY=VALUE", len(args)))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
 				return err
 			}
+			stack := f.Stack
+			if stack == "" {
+				stack = defaultStack
+			}
+			// The project and stack files plan reads count too: --out Pulumi.yaml must not
+			// replace the project it plans.
 			files := map[string]string{"--state": pf.State, "--stack-config": pf.StackConfig, "--config": f.Config,
-				"--exceptions": f.Exceptions, "--output": f.Output, "--out": pf.Out, "--state-out": pf.StateOut}
+				"--exceptions": f.Exceptions, "--output": f.Output, "--out": pf.Out, "--state-out": pf.StateOut,
+				"the project file": filepath.Join(pf.ProjectDir, "Pulumi.yaml")}
+			if p, err := planner.LoadProject(pf.ProjectDir); err == nil && pf.StackConfig == "" {
+				files["the stack config"] = p.StackConfigPath(pf.ProjectDir, stack)
+			}
 			if err := distinctFiles(files, "--output", "--out", "--state-out"); err != nil {
 				return err
 			}

@@ -275,14 +275,15 @@ func TestPlanBadInput(t *testing.T) {
 		wantStderr string
 	}{
 		{name: "unknown stack", args: []string{"--stack", "qa"}, wantStderr: "Pulumi.qa.yaml"},
-		{name: "malformed set", args: []string{"--set", "no-equals-sign"}, wantStderr: "--set: no-equals-sign: expected KEY=VALUE"},
+		{name: "malformed set", args: []string{"--set", "no-equals-sign"}, wantStderr: "--set: (an argument without '=', not shown: it may hold a value): expected KEY=VALUE"},
 		{name: "program rejects config", args: []string{"--set", "secret-store:sku=gold"}, wantStderr: `"secret-store:sku": must be standard or premium`},
 		{name: "bad state file", args: []string{"--state", "plan_test.go"}, wantStderr: "plan_test.go: expected a pulumi stack export"},
 		// The hint names the key that was set (and that plan --help documents), not our override.
 		{name: "bad provider tenant", args: []string{"--set", "azure-native:tenantId=bad"}, wantStderr: `tenant id "bad" from getClientConfig is not a non-empty GUID; set "azure-native:tenantId"`},
 		{name: "missing stack config", args: []string{"--stack-config", "nope.yaml"}, wantStderr: "nope.yaml"},
 		{name: "bad --now", args: []string{"--now", "tomorrow"}, wantStderr: "--now"},
-		{name: "extra argument", args: []string{"file.json"}, wantStderr: "unknown command"},
+		{name: "misspelt secret name, value not echoed", args: []string{"--set", "secret-store:secret-db-conection=PLANTED-x"}, wantStderr: `no secret named "db-conection"`},
+		{name: "extra argument, not echoed", args: []string{"--set", "secret-store:secret-db-connection", "PLANTED"}, wantStderr: "plan takes no arguments, got 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,6 +291,7 @@ func TestPlanBadInput(t *testing.T) {
 			stdout, stderr, code := runCLI(t, "", args...)
 			assert.Equal(t, 2, code, "got exit %d, want 2; stderr: %s", code, stderr)
 			assert.Contains(t, stderr, tc.wantStderr)
+			assert.NotContains(t, stderr, "PLANTED", "an argument that may be a value is echoed")
 			assert.Empty(t, stdout)
 		})
 	}

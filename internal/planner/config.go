@@ -186,8 +186,11 @@ func (c *StackConfig) Display() map[string]string {
 // would type them. Overriding a secret key keeps it secret.
 func (c *StackConfig) Apply(project, override string) error {
 	k, v, ok := strings.Cut(override, "=")
-	if !ok || strings.TrimSpace(k) == "" {
+	if !ok {
 		return &InputError{File: "--set", Path: redactOverride(override), Expected: "KEY=VALUE"}
+	}
+	if strings.TrimSpace(k) == "" {
+		return &InputError{File: "--set", Expected: "KEY=VALUE, with a key before the '='"}
 	}
 	key, path := splitKeyPath(k)
 	if key == "" {
@@ -220,15 +223,11 @@ func (c *StackConfig) Apply(project, override string) error {
 	return nil
 }
 
-// redactOverride keeps only the key of a malformed override, which may hold a value.
-func redactOverride(s string) string {
-	if k, _, ok := strings.Cut(s, "="); ok {
-		return k
-	}
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
+// redactOverride stands for a malformed override (one without "=") in errors, which never
+// echo it: it may be a value typed without its key, or "KEY VALUE" as `pulumi config set` takes
+// it, and the value may be a secret.
+func redactOverride(string) string {
+	return "(an argument without '=', not shown: it may hold a value)"
 }
 
 // fullKey namespaces a bare key with the project name, as Pulumi does.

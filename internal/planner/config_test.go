@@ -82,7 +82,7 @@ func TestApplyOverrideErrors(t *testing.T) {
 		override string
 		wantPath string
 	}{
-		{name: "no equals", override: "demo:color", wantPath: "demo:color"},
+		{name: "no equals, nothing echoed", override: "demo:color PLANTED", wantPath: redactOverride("")},
 		{name: "empty key, value not echoed", override: "=x", wantPath: ""},
 		{name: "path into a scalar", override: "demo:color.x=1", wantPath: "demo:color"},
 		{name: "index past the end", override: "demo:items[5].name=x", wantPath: "demo:items[5].name"},

@@ -153,11 +153,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	if len(opts.Set) > 0 {
 		configSource += " (with --set)"
 	}
-	keys := make([]string, 0, len(cfg.Values))
-	for k := range cfg.Values {
-		keys = append(keys, k)
-	}
-	if err := infra.CheckConfigKeys(keys); err != nil {
+	if err := infra.CheckConfigKeys(cfg.Values); err != nil {
 		return nil, &InputError{File: configSource, Path: "config", Expected: "keys the program reads", Err: err}
 	}
 	// The planner never decrypts. A secret's value is opaque to the program anyway, but any
