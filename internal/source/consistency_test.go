@@ -306,3 +306,56 @@ func TestOldStateIsCleanedByItsOwnType(t *testing.T) {
 	}
 	assert.NotContains(t, string(mustMarshal(t, oldProperties(old))), planted)
 }
+
+func TestDuplicateKeysAreRefused(t *testing.T) {
+	clean := string(readFixture(t, "preview-clean-dev.json"))
+	export := string(readFixture(t, "export-noncompliant-prod.json"))
+	tests := []struct {
+		name, data, wantPath string
+	}{
+		{
+			name:     "a second deployment after the real one",
+			data:     strings.Replace(export, `"deployment": {`, `"deployment": {"manifest": {}}, "deployment": {`, 1),
+			wantPath: "deployment",
+		},
+		{
+			name:     "a key given twice inside a step",
+			data:     strings.Replace(clean, `"contentType": "text/plain"`, `"contentType": "text/plain", "contentType": "x"`, 1),
+			wantPath: "steps[", // the fast path gives way; the careful one names the step
+		},
+		{
+			name:     "a count given twice",
+			data:     strings.Replace(clean, `"changeSummary": {`, `"changeSummary": {"create": 0, `, 1),
+			wantPath: "changeSummary.create",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEqual(t, clean, tt.data)
+			_, err := Load("dup.json", []byte(tt.data))
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Contains(t, ie.Path, tt.wantPath)
+			assert.Equal(t, "a key given twice", ie.Got)
+		})
+	}
+}
+
+func TestDuplicateKeyScan(t *testing.T) {
+	tests := []struct {
+		in, want string
+		found    bool
+	}{
+		{in: `{"a": 1, "b": {"c": [1, {"d": 2, "e": "}\"{"}]}}`},
+		{in: `{"a": 1, "a": 2}`, want: "a", found: true},
+		{in: `{"a": {"b": [{}, {"c": 1, "c": 1}]}}`, want: "a.b[1].c", found: true},
+		{in: `{"v\u0061lue": 1, "value": 2}`, want: "value", found: true},
+		{in: `[{"x": 1}, {"x": 1}]`},
+		{in: `"plain"`},
+	}
+	for _, tt := range tests {
+		got, found := duplicateKey([]byte(tt.in))
+		assert.Equal(t, tt.found, found, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}

@@ -44,6 +44,9 @@ func loadCareful(file string, data []byte) (*model.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if path, dup := duplicateKey(obj); dup {
+		return nil, &InputError{File: file, Path: path, Expected: "each key once (Pulumi never repeats one)", Got: "a key given twice"}
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(obj, &top); err != nil {
 		return nil, decodeError(file, "", err)

@@ -114,6 +114,11 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 	if nextCandidate(data, i+1) >= 0 {
 		return nil, false // more than one object: let the careful path say so
 	}
+	for _, v := range [][]byte{summary, config} {
+		if _, dup := duplicateKey(v); dup {
+			return nil, false
+		}
+	}
 	resources, first, ok := decodeSteps(file, steps)
 	if !ok {
 		return nil, false
@@ -135,6 +140,10 @@ func decodeSteps(file string, steps [][]byte) ([]model.Resource, urnParts, bool)
 			defer wg.Done()
 			for i := w; i < len(steps); i += workers {
 				var step PreviewStep
+				if _, dup := duplicateKey(steps[i]); dup {
+					failed[w] = true // the careful path names the key
+					return
+				}
 				if err := json.Unmarshal(steps[i], &step); err != nil {
 					failed[w] = true
 					return
