@@ -158,3 +158,10 @@ func TestMarkdownEscapesInput(t *testing.T) {
 	assert.Contains(t, out, "\\[click\\]\\(https://evil.example\\) !\\[img\\]\\(https://evil.example/i.png\\) @\u200borg/team &lt;b&gt;x&lt;/b&gt; \\| forged \\| row \\|")
 	assert.Contains(t, out, "`store-vault\\u202eevil ::error file=x.go,line=1::INJECTED \\x1b[31mRED [click](https://evil.example)")
 }
+
+func TestJUnitShowsControlCharactersFromTheInput(t *testing.T) {
+	out := string(render(t, FormatJUnit, taintedReport(hostile)))
+	assert.NotContains(t, out, "\u202e", "a bidi override reaches Azure DevOps")
+	assert.NotContains(t, out, "\x1b", "a terminal escape reaches Azure DevOps")
+	assert.Contains(t, out, `\u202e`)
+}

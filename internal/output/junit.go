@@ -83,22 +83,22 @@ func (j *JUnit) Output(w io.Writer, r *engine.Report) error {
 		}
 		for _, res := range byPolicy[id] {
 			c := junitCase{
-				Name:      fmt.Sprintf("%s '%s'", res.ResourceType, res.ResourceName),
+				Name:      visible(fmt.Sprintf("%s '%s'", res.ResourceType, res.ResourceName)),
 				ClassName: "kvguard." + id,
 			}
 			switch res.Status {
 			case engine.StatusFail:
 				c.Failure = &junitFailure{
-					Message: findingMessage(res),
+					Message: visible(findingMessage(res)),
 					Type:    string(res.Level),
 					Body:    junitBody(res, p),
 				}
 				suite.Failures++
 			case engine.StatusUnverifiable:
-				c.Skipped = &junitSkipped{Message: "unverifiable: " + findingMessage(res)}
+				c.Skipped = &junitSkipped{Message: "unverifiable: " + visible(findingMessage(res))}
 				suite.Skipped++
 			case engine.StatusExcepted:
-				c.Skipped = &junitSkipped{Message: "excepted: " + oneLine(res.Exception)}
+				c.Skipped = &junitSkipped{Message: "excepted: " + visible(oneLine(res.Exception))}
 				suite.Skipped++
 			case engine.StatusNotApplicable:
 				c.Skipped = &junitSkipped{Message: "not applicable: policy " + id + " is disabled for this stack"}
@@ -125,12 +125,15 @@ func (j *JUnit) Output(w io.Writer, r *engine.Report) error {
 	return err
 }
 
+// Input-derived text goes through visible, as in the text report: Azure DevOps shows these
+// strings to people, and XML escaping alone leaves bidi controls and terminal escapes live.
+//
 // junitBody is the failure's detail text: where the resource is and how to fix it.
 func junitBody(res engine.Result, p engine.PolicyLevel) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "urn: %s\n", res.URN)
+	fmt.Fprintf(&b, "urn: %s\n", visible(res.URN))
 	if res.SourcePosition != "" {
-		fmt.Fprintf(&b, "at: %s\n", res.SourcePosition)
+		fmt.Fprintf(&b, "at: %s\n", visible(res.SourcePosition))
 	}
 	if p.RecommendedAction != "" {
 		fmt.Fprintf(&b, "remediation: %s\n", strings.TrimSpace(p.RecommendedAction))
