@@ -49,6 +49,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "not JSON", args: []string{"check", fixture("not-json.txt")}, wantCode: 2, wantStderr: "not-json.txt"},
 		{name: "two objects", args: []string{"check", fixture("two-objects.txt")}, wantCode: 2, wantStderr: "two-objects.txt"},
 		{name: "empty stdin", args: []string{"check", "-"}, stdin: "", wantCode: 2, wantStderr: "<stdin>"},
+		{name: "a prod stack judged as dev says so", args: []string{"check", fixtures + "/export-noncompliant-prod.json", "--stack", "dev"}, wantCode: 1, wantStderr: `the input is of stack "prod" (profile prod); judging it as --stack "dev" (profile dev)`},
 		{name: "preview without resources says so", args: []string{"check", "-"}, stdin: `{"steps": [], "changeSummary": {"same": 3}}`, wantCode: 0, wantStderr: "lists no resources"},
 		{name: "preview inside an array", args: []string{"check", "-"}, stdin: "[\n" + string(cleanExport) + "\n]\n", wantCode: 2, wantStderr: "a JSON array"},
 		{name: "truncated stdin", args: []string{"check", "-"}, stdin: string(cleanExport[:len(cleanExport)/2]), wantCode: 2, wantStderr: "<stdin>"},

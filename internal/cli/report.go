@@ -183,6 +183,12 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	// Nothing reads the document's properties after evaluation: let the engine drop them as
 	// it builds OPA's input, which keeps peak memory down on large estates.
 	total := len(doc.Resources)
+	// --stack wins, as asked; but judging a production stack by laxer levels is worth a word.
+	if inInput := doc.Stack; f.Stack != "" && inInput != "" &&
+		engine.StricterProfile(engine.ProfileFor(f.Stack), engine.ProfileFor(inInput)) != engine.ProfileFor(f.Stack) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s); judging it as --stack %q (profile %s)\n",
+			inInput, engine.ProfileFor(inInput), f.Stack, engine.ProfileFor(f.Stack))
+	}
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
 		return err

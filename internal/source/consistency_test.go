@@ -202,6 +202,12 @@ func TestInconsistentExportsAreRefused(t *testing.T) {
 			},
 		},
 		{
+			name: "a snapshot that failed its integrity check", wantPath: "deployment.metadata.integrity_error", wantExpected: "a snapshot that passed",
+			edit: func(doc map[string]any) {
+				obj(doc["deployment"])["metadata"] = map[string]any{"integrity_error": map[string]any{"message": "x", "version": "3.276.0"}}
+			},
+		},
+		{
 			name: "null resources", wantPath: "deployment.resources", wantExpected: "an array",
 			edit: func(doc map[string]any) { obj(doc["deployment"])["resources"] = nil },
 		},

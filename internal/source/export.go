@@ -61,6 +61,16 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 	if err := knownFields(file, "deployment", deployment, deploymentFields); err != nil {
 		return nil, err
 	}
+	// Pulumi records a snapshot that failed its integrity check here; its resources are not a
+	// state anyone can rely on, as with a preview's maybeCorrupt.
+	var metadata struct {
+		IntegrityError json.RawMessage `json:"integrity_error"`
+	}
+	if raw, ok := deployment["metadata"]; ok && json.Unmarshal(raw, &metadata) == nil &&
+		len(metadata.IntegrityError) > 0 && kindOf(metadata.IntegrityError) != "null" {
+		return nil, &InputError{File: file, Path: "deployment.metadata.integrity_error", Expected: "nothing (a snapshot that passed Pulumi's integrity check)",
+			Got: "an integrity error (repair the stack with pulumi state repair, then export it again)"}
+	}
 	var raws []json.RawMessage
 	// Pulumi leaves "resources" out of an empty stack's deployment; null is not its output.
 	if raw, ok := deployment["resources"]; ok {
