@@ -250,16 +250,8 @@ func TestPlanNeverPrintsSecrets(t *testing.T) {
 			_, _, code = runCLI(t, "", planArgs("--stack", "prod", "--format", format,
 				"--set", "secret-store:secret-db-connection="+planPlantedSecret, "--output", report)...)
 			require.Equal(t, 0, code)
-			texts := map[string]string{"stdout": stdout, "stderr": stderr}
-			for _, f := range []string{out, state, report} {
-				data, err := os.ReadFile(f)
-				require.NoError(t, err)
-				texts[filepath.Base(f)] = string(data)
-			}
-			for name, text := range texts {
-				assert.NotContains(t, text, planPlantedSecret, "%s leaks the planted secret", name)
-				assert.NotContains(t, text, "UGxhY2Vob2xkZXJDaXBoZXJ0ZXh0", "%s leaks a secure value of stacks/Pulumi.prod.yaml", name)
-			}
+			assertNoneContains(t, map[string]string{"stdout": stdout, "stderr": stderr}, []string{out, state, report},
+				planPlantedSecret, "UGxhY2Vob2xkZXJDaXBoZXJ0ZXh0") // the second: a secure value of stacks/Pulumi.prod.yaml
 		})
 	}
 	// A bad --set never echoes its value either.
@@ -404,15 +396,7 @@ func TestPlanNeverPrintsStateSecrets(t *testing.T) {
 			listing, stderr2, code := runCLI(t, "", planArgs("--stack", "dev", "--format", format, "--state", state, "--output", report)...)
 			require.Equal(t, 0, code, "stderr: %s", stderr2)
 			texts := map[string]string{"stdout": stdout, "stderr": stderr, "stdout with --output": listing, "stderr with --output": stderr2}
-			for _, f := range []string{out, stateOut, report} {
-				data, err := os.ReadFile(f)
-				require.NoError(t, err)
-				texts[filepath.Base(f)] = string(data)
-			}
-			for name, text := range texts {
-				assert.NotContains(t, text, statePlanted, "%s leaks a secret of the --state export", name)
-				assert.NotContains(t, text, "AAAABBBB", "%s copies a ciphertext of the --state export", name)
-			}
+			assertNoneContains(t, texts, []string{out, stateOut, report}, statePlanted, "AAAABBBB") // a secret and a ciphertext of the --state export
 			if format != output.FormatText {
 				return
 			}
@@ -469,5 +453,20 @@ func TestPlanNeverPrintsStateSecrets(t *testing.T) {
 			}
 			assert.Equal(t, want, got, "a value the state holds in plain text is an update, a secret compares equal")
 		})
+	}
+}
+
+// assertNoneContains checks that no text, and no file of files, contains any of secrets.
+func assertNoneContains(t *testing.T, texts map[string]string, files []string, secrets ...string) {
+	t.Helper()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		texts[filepath.Base(f)] = string(data)
+	}
+	for name, text := range texts {
+		for _, secret := range secrets {
+			assert.NotContains(t, text, secret, "%s leaks %q", name, secret)
+		}
 	}
 }
