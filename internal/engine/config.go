@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/kvguard/kvguard/internal/jsonscan"
 )
 
 // ConfigError reports bad user input in a config or exceptions file: the file, the path
@@ -90,9 +92,9 @@ func ParsePackConfig(name string, data []byte) (PackConfig, error) {
 	}
 	// encoding/json keeps the last of two equal keys; a second entry for a policy, or a second
 	// value for a setting, is a merge mistake that would silently win.
-	if dup, depth, ok := duplicateKey(data); ok {
+	if dup, ok := jsonscan.DuplicateKey(data); ok {
 		exp := keyOnce
-		if depth == 0 {
+		if !strings.ContainsAny(dup, ".[") { // a top-level key: a policy id or "all"
 			exp = "one entry per policy, given twice"
 		}
 		return PackConfig{}, &ConfigError{File: name, Path: dup, Expected: exp}
@@ -346,59 +348,6 @@ func (e *Engine) orderedValue(eff map[string]map[string]any, r settingRef, profi
 
 // keyOnce is what a key given twice in one object, JSON or YAML, was expected to be.
 const keyOnce = "each key once, given twice"
-
-// duplicateKey returns the path ("KV-001.minRetentionDays", "exceptions[0].reason") of the
-// first key that an object anywhere in data (valid JSON) has twice, and its depth (0 for a
-// key of the top-level object).
-func duplicateKey(data []byte) (string, int, bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	path, depth, found, err := duplicateIn(dec, "", 0)
-	if err != nil {
-		return "", 0, false
-	}
-	return path, depth, found
-}
-
-// duplicateIn reads one value from dec, which is at path and depth, and reports the first
-// duplicate key inside it. encoding/json has already bounded the nesting depth of data.
-func duplicateIn(dec *json.Decoder, path string, depth int) (string, int, bool, error) {
-	t, err := dec.Token()
-	if err != nil {
-		return "", 0, false, err
-	}
-	switch t {
-	case json.Delim('{'):
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return "", 0, false, err
-			}
-			key, _ := kt.(string)
-			p := key
-			if path != "" {
-				p = path + "." + key
-			}
-			if seen[key] {
-				return p, depth, true, nil
-			}
-			seen[key] = true
-			if dup, d, ok, err := duplicateIn(dec, p, depth+1); ok || err != nil {
-				return dup, d, ok, err
-			}
-		}
-	case json.Delim('['):
-		for i := 0; dec.More(); i++ {
-			if dup, d, ok, err := duplicateIn(dec, fmt.Sprintf("%s[%d]", path, i), depth+1); ok || err != nil {
-				return dup, d, ok, err
-			}
-		}
-	default:
-		return "", 0, false, nil
-	}
-	_, err = dec.Token() // the closing delimiter
-	return "", 0, false, err
-}
 
 // checkSetting returns "" when v matches the setting schema, else what was expected.
 func checkSetting(schema map[string]any, v any) string {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gobwas/glob"
 	"gopkg.in/yaml.v3"
+
+	"github.com/kvguard/kvguard/internal/jsonscan"
 )
 
 const dateLayout = "2006-01-02"
@@ -167,7 +169,7 @@ func decodeTree(name string, data []byte) (any, error) {
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, &ConfigError{File: name, Expected: "a single JSON object and nothing after it"}
 		}
-		if dup, _, ok := duplicateKey(data); ok {
+		if dup, ok := jsonscan.DuplicateKey(data); ok {
 			return nil, &ConfigError{File: name, Path: dup, Expected: keyOnce}
 		}
 		return v, nil

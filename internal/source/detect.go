@@ -19,6 +19,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kvguard/kvguard/internal/jsonscan"
 	"github.com/kvguard/kvguard/internal/model"
 )
 
@@ -44,7 +45,7 @@ func loadCareful(file string, data []byte) (*model.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if path, dup := duplicateKey(obj); dup {
+	if path, dup := jsonscan.DuplicateKey(obj); dup {
 		return nil, &InputError{File: file, Path: path, Expected: "each key once (Pulumi never repeats one)", Got: "a key given twice"}
 	}
 	var top map[string]json.RawMessage

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/kvguard/kvguard/internal/jsonscan"
 	"github.com/kvguard/kvguard/internal/model"
 )
 
@@ -32,7 +33,7 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 	var steps [][]byte
 	var summary, config []byte
 	for first := true; ; first = false {
-		i = skipSpace(data, i)
+		i = jsonscan.SkipSpace(data, i)
 		if i >= len(data) {
 			return nil, false
 		}
@@ -46,13 +47,13 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 			if data[i] != ',' {
 				return nil, false
 			}
-			i = skipSpace(data, i+1)
+			i = jsonscan.SkipSpace(data, i+1)
 		}
 		// A key.
 		if i >= len(data) || data[i] != '"' {
 			return nil, false
 		}
-		end := valueEnd(data, i)
+		end := jsonscan.ValueEnd(data, i)
 		if end < 0 {
 			return nil, false
 		}
@@ -61,12 +62,12 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 			return nil, false
 		}
 		seen[key] = true
-		i = skipSpace(data, end)
+		i = jsonscan.SkipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
 			return nil, false
 		}
-		i = skipSpace(data, i+1)
-		end = valueEnd(data, i)
+		i = jsonscan.SkipSpace(data, i+1)
+		end = jsonscan.ValueEnd(data, i)
 		if end < 0 {
 			return nil, false
 		}
@@ -115,7 +116,7 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 		return nil, false // more than one object: let the careful path say so
 	}
 	for _, v := range [][]byte{summary, config} {
-		if _, dup := duplicateKey(v); dup {
+		if _, dup := jsonscan.DuplicateKey(v); dup {
 			return nil, false
 		}
 	}
@@ -140,7 +141,7 @@ func decodeSteps(file string, steps [][]byte) ([]model.Resource, urnParts, bool)
 			defer wg.Done()
 			for i := w; i < len(steps); i += workers {
 				var step PreviewStep
-				if _, dup := duplicateKey(steps[i]); dup {
+				if _, dup := jsonscan.DuplicateKey(steps[i]); dup {
 					failed[w] = true // the careful path names the key
 					return
 				}
@@ -183,7 +184,7 @@ func splitSteps(value []byte) [][]byte {
 		return nil
 	}
 	out := [][]byte{}
-	i := skipSpace(value, 1)
+	i := jsonscan.SkipSpace(value, 1)
 	if i < len(value) && value[i] == ']' {
 		return out
 	}
@@ -191,94 +192,25 @@ func splitSteps(value []byte) [][]byte {
 		if i >= len(value) || value[i] != '{' {
 			return nil
 		}
-		end := valueEnd(value, i)
+		end := jsonscan.ValueEnd(value, i)
 		if end < 0 {
 			return nil
 		}
 		out = append(out, value[i:end])
-		i = skipSpace(value, end)
+		i = jsonscan.SkipSpace(value, end)
 		if i >= len(value) {
 			return nil
 		}
 		switch value[i] {
 		case ']':
-			if skipSpace(value, i+1) != len(value) {
+			if jsonscan.SkipSpace(value, i+1) != len(value) {
 				return nil
 			}
 			return out
 		case ',':
-			i = skipSpace(value, i+1)
+			i = jsonscan.SkipSpace(value, i+1)
 		default:
 			return nil
 		}
 	}
-}
-
-// skipSpace returns the index of the first byte at or after i that is not JSON whitespace.
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// valueEnd returns the index just past the JSON value starting at i, or -1 when the data
-// ends first. Objects and arrays are matched bracket for bracket, strings to their closing
-// quote (escapes skipped), anything else up to the next delimiter. The value is not validated.
-func valueEnd(data []byte, i int) int {
-	if i >= len(data) {
-		return -1
-	}
-	switch data[i] {
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(data); j++ {
-			switch data[j] {
-			case '"':
-				end := stringEnd(data, j)
-				if end < 0 {
-					return -1
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	case '"':
-		return stringEnd(data, i)
-	}
-	for j := i; j < len(data); j++ {
-		switch data[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if j == i {
-				return -1
-			}
-			return j
-		}
-	}
-	return -1
-}
-
-// stringEnd returns the index just past the JSON string whose opening quote is at i, or -1.
-func stringEnd(data []byte, i int) int {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
 }

@@ -1,4 +1,8 @@
-package source
+// Package jsonscan reads the structure of JSON bytes without decoding them: where a value
+// ends, and whether an object repeats a key. The preview fast path splits documents with it,
+// and every reader of JSON input (previews, exports, policy config, exceptions) refuses
+// duplicate keys with it, since encoding/json silently keeps the last one.
+package jsonscan
 
 import (
 	"bytes"
@@ -8,14 +12,14 @@ import (
 	"strings"
 )
 
-// duplicateKey returns the path of the first object key given twice in the well-formed JSON
+// DuplicateKey returns the path of the first object key given twice in the well-formed JSON
 // value data, and whether there is one. encoding/json keeps the last of two equal keys without
 // a word, so `"value": "<plain>", "value": {<ciphertext>}` would hide a plain secret and a
 // second "deployment" would replace the first; Pulumi never writes either. One pass over the
 // bytes, allocating nothing unless a duplicate is found; keys are compared raw unless they
 // hold an escape.
-func duplicateKey(data []byte) (string, bool) {
-	_, rev, found := dupScan(data, skipSpace(data, 0))
+func DuplicateKey(data []byte) (string, bool) {
+	_, rev, found := dupScan(data, SkipSpace(data, 0))
 	if !found {
 		return "", false
 	}
@@ -41,9 +45,9 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 	case '{':
 		var small [16][]byte // most objects have fewer keys: no allocation for them
 		keys := small[:0]
-		i = skipSpace(data, i+1)
+		i = SkipSpace(data, i+1)
 		for i < len(data) && data[i] != '}' {
-			end := stringEnd(data, i)
+			end := StringEnd(data, i)
 			if data[i] != '"' || end < 0 {
 				return -1, nil, false
 			}
@@ -54,25 +58,25 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 				}
 			}
 			keys = append(keys, key)
-			i = skipSpace(data, end)
+			i = SkipSpace(data, end)
 			if i >= len(data) || data[i] != ':' {
 				return -1, nil, false
 			}
-			next, rev, found := dupScan(data, skipSpace(data, i+1))
+			next, rev, found := dupScan(data, SkipSpace(data, i+1))
 			if found {
 				return 0, append(rev, string(key)), true
 			}
 			if next < 0 {
 				return -1, nil, false
 			}
-			i = skipSpace(data, next)
+			i = SkipSpace(data, next)
 			if i < len(data) && data[i] == ',' {
-				i = skipSpace(data, i+1)
+				i = SkipSpace(data, i+1)
 			}
 		}
 		return i + 1, nil, false
 	case '[':
-		i = skipSpace(data, i+1)
+		i = SkipSpace(data, i+1)
 		for n := 0; i < len(data) && data[i] != ']'; n++ {
 			next, rev, found := dupScan(data, i)
 			if found {
@@ -81,14 +85,14 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 			if next < 0 {
 				return -1, nil, false
 			}
-			i = skipSpace(data, next)
+			i = SkipSpace(data, next)
 			if i < len(data) && data[i] == ',' {
-				i = skipSpace(data, i+1)
+				i = SkipSpace(data, i+1)
 			}
 		}
 		return i + 1, nil, false
 	}
-	return valueEnd(data, i), nil, false
+	return ValueEnd(data, i), nil, false
 }
 
 // unquoteKey returns a quoted key's text: its raw bytes, decoded only when it holds an escape.
@@ -102,4 +106,73 @@ func unquoteKey(quoted []byte) []byte {
 		return raw
 	}
 	return []byte(s)
+}
+
+// SkipSpace returns the index of the first byte at or after i that is not JSON whitespace.
+func SkipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// ValueEnd returns the index just past the JSON value starting at i, or -1 when the data
+// ends first. Objects and arrays are matched bracket for bracket, strings to their closing
+// quote (escapes skipped), anything else up to the next delimiter. The value is not validated.
+func ValueEnd(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				end := StringEnd(data, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	case '"':
+		return StringEnd(data, i)
+	}
+	for j := i; j < len(data); j++ {
+		switch data[j] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if j == i {
+				return -1
+			}
+			return j
+		}
+	}
+	return -1
+}
+
+// StringEnd returns the index just past the JSON string whose opening quote is at i, or -1.
+func StringEnd(data []byte, i int) int {
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
 }
