@@ -1,10 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kvguard/kvguard/internal/source"
@@ -56,24 +52,4 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 	}
 	f.bind(cmd)
 	return cmd
-}
-
-// readInput reads FILE, or stdin for "-", through source.ReadAll's guards.
-func readInput(stdin io.Reader, name string) ([]byte, error) {
-	if name == "-" {
-		return source.ReadAll(name, stdin, 0)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read input: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read input: %w", err)
-	}
-	if info.IsDir() {
-		return nil, &source.InputError{File: name, Expected: "a file", Got: "a directory"}
-	}
-	return source.ReadAll(name, f, info.Size())
 }

@@ -3,13 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"maps"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -183,11 +178,14 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	// Nothing reads the document's properties after evaluation: let the engine drop them as
 	// it builds OPA's input, which keeps peak memory down on large estates.
 	total := len(doc.Resources)
-	// --stack wins, as asked; but judging a production stack by laxer levels is worth a word.
-	if inInput := doc.Stack; f.Stack != "" && inInput != "" &&
-		engine.StricterProfile(engine.ProfileFor(f.Stack), engine.ProfileFor(inInput)) != engine.ProfileFor(f.Stack) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s); judging it as --stack %q (profile %s)\n",
-			inInput, engine.ProfileFor(inInput), f.Stack, engine.ProfileFor(f.Stack))
+	// --stack wins, as asked; but judging a stack by laxer levels than its own name's is worth
+	// a word.
+	if f.Stack != "" && doc.Stack != "" {
+		asked, own := engine.ProfileFor(f.Stack), engine.ProfileFor(doc.Stack)
+		if engine.StricterProfile(asked, own) != asked {
+			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s); judging it as --stack %q (profile %s)\n",
+				doc.Stack, own, f.Stack, asked)
+		}
 	}
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
@@ -203,135 +201,6 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is of a type the policies check (azure-native Key Vault, secret, key, role assignment, diagnostic setting, workspace, identity)\n", total)
 	}
 	return f.write(cmd, rep, artifact)
-}
-
-// writeFileAtomic replaces the file at path with data through a temporary file in the same
-// directory, so a reader never sees half a report and a failed write leaves the old file
-// alone. The user named path, so the replacement keeps what the user set up there: a symlink
-// is written through (its target is replaced, the link stays), an existing file keeps its
-// permissions (a new one gets 0644), and a device or pipe such as /dev/stdout, which cannot be
-// renamed over, is written into.
-//
-// The error names no file, only the cause: callers name path, the file the user gave, never
-// the temporary file, which the user did not ask for and which is gone by then.
-func writeFileAtomic(path string, data []byte) error {
-	if err := writeFile(path, data); err != nil {
-		return errCause(err)
-	}
-	return nil
-}
-
-// writeFile is writeFileAtomic with the errors as the file system gives them.
-func writeFile(path string, data []byte) error {
-	fi, err := os.Stat(path)
-	switch {
-	case err == nil && isDevicePath(path):
-		// /dev/stdout redirected to a file is a regular file too, but the user meant the
-		// stream, not a file to replace.
-		return writeInPlace(path, data)
-	case errors.Is(err, fs.ErrNotExist):
-		target, err := linkTarget(path)
-		if err != nil {
-			return err
-		}
-		return replaceFile(target, 0o644, data)
-	case err != nil:
-		return err
-	case fi.IsDir():
-		return errors.New("is a directory, expected a file name")
-	case !fi.Mode().IsRegular():
-		return writeInPlace(path, data)
-	}
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	return replaceFile(target, fi.Mode().Perm(), data)
-}
-
-// isDevicePath reports whether path names a stream of this process (/dev/stdout, /dev/fd/3,
-// /proc/self/fd/1) or another device file, which are written into, never replaced.
-func isDevicePath(path string) bool {
-	path = filepath.ToSlash(filepath.Clean(path))
-	return strings.HasPrefix(path, "/dev/") || strings.HasPrefix(path, "/proc/")
-}
-
-// maxLinks bounds how many symlinks linkTarget follows, as the kernel does (ELOOP).
-const maxLinks = 40
-
-// linkTarget returns where writing the missing file path creates a file: path itself, or, when
-// path is a symlink to a file not created yet, the end of the link chain, as the shell's > does.
-func linkTarget(path string) (string, error) {
-	for range maxLinks {
-		fi, err := os.Lstat(path)
-		if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode()&fs.ModeSymlink == 0) {
-			return path, nil
-		}
-		if err != nil {
-			return "", err
-		}
-		link, err := os.Readlink(path)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(link) {
-			// Split, not Dir: Dir cleans "a/b/../c" to "a/c", which is another file when b is
-			// itself a symlink; the kernel resolves the uncleaned path correctly.
-			dir, _ := filepath.Split(path)
-			link = dir + link
-		}
-		path = link
-	}
-	return "", errors.New("too many levels of symbolic links")
-}
-
-// replaceFile writes data to a temporary file next to target and renames it over target.
-func replaceFile(target string, perm fs.FileMode, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	// CreateTemp makes the file 0600; chmod rather than umask decides, as before.
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), target)
-}
-
-// writeInPlace writes data into an existing file that is not a regular file.
-func writeInPlace(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// errCause strips the operation and file name from a file system error, leaving the cause
-// ("no such file or directory"), so the caller can name the file the user gave instead.
-func errCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }
 
 // readPackConfig reads and validates a --config file; no path is no config. Orders between
@@ -352,37 +221,4 @@ func readPackConfig(eng *engine.Engine, path string) (engine.PackConfig, error) 
 		return engine.PackConfig{}, badInput(err)
 	}
 	return cfg, nil
-}
-
-// distinctFiles refuses two flags that name the same file (the same path, or two links to one
-// file) where at least one of them is written: one write would silently replace the other, or
-// the report its own input. files maps a flag's spelling ("--output", "input") to its path;
-// empty paths and "-" are left out.
-func distinctFiles(files map[string]string, written ...string) error {
-	names := slices.Sorted(maps.Keys(files))
-	for i, a := range names {
-		for _, b := range names[i+1:] {
-			if !slices.Contains(written, a) && !slices.Contains(written, b) {
-				continue
-			}
-			if sameFile(files[a], files[b]) {
-				return badInput(fmt.Errorf("%s and %s name the same file %q: expected different files", a, b, files[a]))
-			}
-		}
-	}
-	return nil
-}
-
-func sameFile(a, b string) bool {
-	if a == "" || b == "" || a == "-" || b == "-" {
-		return false
-	}
-	if ia, err := os.Stat(a); err == nil {
-		if ib, err := os.Stat(b); err == nil {
-			return os.SameFile(ia, ib)
-		}
-	}
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	return errA == nil && errB == nil && absA == absB
 }
