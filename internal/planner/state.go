@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -25,7 +24,7 @@ type State struct {
 }
 
 // OldResource is one resource of the state. Its values are the export's JSON with every secret
-// reduced to a bare signature object (see redactState): neither a ciphertext nor a
+// reduced to a bare signature object (source.Redact): neither a ciphertext nor a
 // --show-secrets plaintext is kept, and neither is a Key Vault secret's value the export holds
 // in plain text, so no value of the state that is or should be secret is ever in memory.
 type OldResource struct {
@@ -100,8 +99,8 @@ func ParseState(name string, data []byte) (*State, error) {
 		// Canonical before redacting, as the sources do: a pinned API version must not hide
 		// a Key Vault secret's plain value.
 		typ := source.CanonicalType(o.Type)
-		o.Inputs, o.PlaintextInputs = redactState(typ, r.Inputs)
-		o.Outputs, _ = redactState(typ, r.Outputs)
+		o.Inputs, o.PlaintextInputs = source.Redact(typ, r.Inputs)
+		o.Outputs, _ = source.Redact(typ, r.Outputs)
 		for _, d := range r.Dependencies {
 			o.Dependencies = append(o.Dependencies, string(d))
 		}
@@ -117,67 +116,6 @@ func ParseState(name string, data []byte) (*State, error) {
 		s.Resources = append(s.Resources, o)
 	}
 	return s, nil
-}
-
-// redactState copies a state's inputs or outputs, replacing every value that is secret by
-// the rules all sources share (source.Normalize: the signature object with a ciphertext or a
-// --show-secrets plaintext, "[secret]") and a Key Vault secret's plain properties.value (what
-// Normalize reports as plaintext, SEC-005) with a bare secret signature object. plaintext lists
-// the latter's paths. nil stays nil.
-func redactState(typ string, props map[string]any) (redacted map[string]any, plaintext []string) {
-	if props == nil {
-		return nil, nil
-	}
-	n := source.Normalize(typ, props)
-	hide := make(map[string]bool, len(n.Secret)+len(n.Plaintext))
-	for _, p := range n.Secret {
-		hide[p] = true
-	}
-	for _, p := range n.Plaintext {
-		hide[p] = true
-	}
-	out := make(map[string]any, len(props))
-	for k, v := range props {
-		out[k] = redactValue(k, v, hide)
-	}
-	return out, n.Plaintext
-}
-
-// redactValue walks v as source.Normalize does, building the same paths (dot separated, array
-// indexes as numbers, a known output value standing for its element), and replaces the values
-// at the paths in hide. A key with a dot in it may make two values share a path; both are then
-// redacted, which errs on the safe side.
-func redactValue(path string, v any, hide map[string]bool) any {
-	if hide[path] {
-		return redactedSecret()
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if sig, _ := x[resource.SigKey].(string); sig == resource.OutputValueSig {
-			if e, known := x["value"]; known {
-				return redactValue(path, e, hide)
-			}
-			return model.UnknownSentinel
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = redactValue(source.JoinPath(path, k), e, hide)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = redactValue(source.JoinPath(path, strconv.Itoa(i)), e, hide)
-		}
-		return out
-	}
-	return v
-}
-
-// redactedSecret is a secret of the state with its payload dropped: what jsonToValue and the
-// diff recognise as a secret, holding nothing.
-func redactedSecret() map[string]any {
-	return map[string]any{model.SecretSigKey: model.SecretSigValue}
 }
 
 // check makes sure the state belongs to the stack and project being planned.
@@ -237,7 +175,7 @@ func jsonToValue(v any) resource.PropertyValue {
 		return resource.NewProperty(arr)
 	case map[string]any:
 		if sig, ok := x[model.SecretSigKey].(string); ok && sig == model.SecretSigValue {
-			// A secret of the state holds nothing once read (redactState): the program sees a
+			// A secret of the state holds nothing once read (source.Redact): the program sees a
 			// secret with no usable value.
 			return resource.MakeSecret(resource.NewProperty(""))
 		}

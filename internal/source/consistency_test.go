@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvguard/kvguard/internal/model"
 )
 
 // edited decodes a fixture, lets edit change it and encodes it again as Pulumi would (indented).
@@ -345,4 +347,26 @@ func TestDuplicateKeysAreRefused(t *testing.T) {
 			assert.Equal(t, "a key given twice", ie.Got)
 		})
 	}
+}
+
+func TestRedactKeepsShapeAndNoSecret(t *testing.T) {
+	sig := func(payload string) map[string]any {
+		return map[string]any{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": `"` + payload + `"`}
+	}
+	props := map[string]any{
+		"properties": map[string]any{"value": planted, "contentType": "text/plain"},
+		"tags":       map[string]any{"a": sig(planted), "b": "[secret]", "c": model.UnknownSentinel},
+		"list":       []any{sig(planted), "x"},
+	}
+	out, plaintext := Redact("azure-native:keyvault/v20230701:Secret", props)
+	assert.Nil(t, plaintext, "the type is judged as given: callers canonicalise it first")
+	out, plaintext = Redact("azure-native:keyvault:Secret", props)
+	assert.Equal(t, []string{"properties.value"}, plaintext)
+	assert.NotContains(t, string(mustMarshal(t, out)), planted)
+	assert.Equal(t, "text/plain", out["properties"].(map[string]any)["contentType"], "plain values stay")
+	assert.Equal(t, model.UnknownSentinel, out["tags"].(map[string]any)["c"], "unknowns stay unknown")
+	assert.Len(t, out["list"], 2, "arrays keep their length")
+
+	bag, _ := Redact("azure-native:keyvault:Vault", sig(planted))
+	assert.NotContains(t, string(mustMarshal(t, bag)), planted, "a signed bag is one secret")
 }

@@ -63,10 +63,57 @@ func Normalize(typ string, props map[string]any) Normalized {
 	return n
 }
 
-// walker collects the paths it removes while copying a value.
+// Redact is Normalize for a state kept to plan against, which must keep its shape: instead of
+// being removed, every secret value and a Key Vault secret's plain value become a bare secret
+// signature object holding nothing, and every unknown value the unknown sentinel. plaintext
+// lists the plain values' paths (what Normalize reports as Plaintext). nil stays nil; the
+// input is not modified.
+func Redact(typ string, props map[string]any) (redacted map[string]any, plaintext []string) {
+	if props == nil {
+		return nil, nil
+	}
+	w := &walker{redact: true}
+	props = wholeBag(props)
+	out := make(map[string]any, len(props))
+	for k, v := range props {
+		out[k], _ = w.clean(k, v)
+	}
+	if holdsPlainValue(typ, out) {
+		out["properties"].(map[string]any)["value"] = redactedSecret()
+		plaintext = []string{plaintextPath}
+	}
+	return out, plaintext
+}
+
+// redactedSecret is a secret with its payload dropped.
+func redactedSecret() map[string]any {
+	return map[string]any{model.SecretSigKey: model.SecretSigValue}
+}
+
+// walker collects the paths it removes while copying a value; with redact set it replaces
+// what it would remove (see Redact) and keeps it.
 type walker struct {
 	unknown []string
 	secret  []string
+	redact  bool
+}
+
+// dropSecret and dropUnknown record a removed value's path; keep says whether the caller keeps
+// the returned stand-in (Redact) or drops the value (Normalize).
+func (w *walker) dropSecret(path string) (any, bool) {
+	w.secret = append(w.secret, path)
+	if !w.redact {
+		return nil, false
+	}
+	return redactedSecret(), true
+}
+
+func (w *walker) dropUnknown(path string) (any, bool) {
+	w.unknown = append(w.unknown, path)
+	if !w.redact {
+		return nil, false
+	}
+	return model.UnknownSentinel, true
 }
 
 // clean returns a copy of v without unknown and secret values; keep is false when v itself is
@@ -76,21 +123,17 @@ func (w *walker) clean(path string, v any) (any, bool) {
 	case string:
 		switch x {
 		case model.UnknownSentinel:
-			w.unknown = append(w.unknown, path)
-			return nil, false
+			return w.dropUnknown(path)
 		case model.SecretPlaceholder:
-			w.secret = append(w.secret, path)
-			return nil, false
+			return w.dropSecret(path)
 		}
 		return x, true
 	case map[string]any:
 		switch classify(x) {
 		case markerSecret:
-			w.secret = append(w.secret, path)
-			return nil, false
+			return w.dropSecret(path)
 		case markerUnknown:
-			w.unknown = append(w.unknown, path)
-			return nil, false
+			return w.dropUnknown(path)
 		case markerOutput:
 			return w.clean(path, x["value"])
 		}
