@@ -2,7 +2,6 @@ package source
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -10,13 +9,6 @@ import (
 // MaxInputBytes bounds one input. The largest estates measured (100k resources) print about
 // 400 MB of preview; an input past this is not a preview or export anyone meant to check.
 const MaxInputBytes = 4 << 30
-
-// errBinary and errTooLarge stop reading at once, before an endless or wrong stream (kvguard
-// check /dev/zero, a binary piped in) has exhausted memory.
-var (
-	errBinary   = errors.New("a NUL byte")
-	errTooLarge = errors.New("too large")
-)
 
 // ReadAll reads one input whole. It refuses a NUL byte, which neither JSON nor Pulumi's text
 // output contains (so the input is binary, or UTF-16, which PowerShell 5 writes), and more
@@ -37,10 +29,13 @@ func readAllAtMost(name string, r io.Reader, sizeHint, limit int64) ([]byte, err
 		chunk := buf[len(buf) : len(buf)+n]
 		buf = buf[:len(buf)+n]
 		if bytes.IndexByte(chunk, 0) >= 0 {
-			return nil, readError(name, errBinary, limit)
+			// Stops the read at once, before an endless or wrong stream (kvguard check
+			// /dev/zero, a binary piped in) has exhausted memory.
+			return nil, &InputError{File: displayName(name), Expected: "UTF-8 text (a Pulumi preview or export)",
+				Got: "binary data or UTF-16 text (a NUL byte); re-encode UTF-16 as UTF-8"}
 		}
 		if int64(len(buf)) > limit {
-			return nil, readError(name, errTooLarge, limit)
+			return nil, &InputError{File: displayName(name), Expected: "at most " + byteSize(limit), Got: "more input than that"}
 		}
 		if err == io.EOF {
 			return buf, nil
@@ -48,17 +43,6 @@ func readAllAtMost(name string, r io.Reader, sizeHint, limit int64) ([]byte, err
 		if err != nil {
 			return nil, &InputError{File: displayName(name), Expected: "readable input", Err: err}
 		}
-	}
-}
-
-func readError(name string, err error, limit int64) error {
-	switch err {
-	case errBinary:
-		return &InputError{File: displayName(name), Expected: "UTF-8 text (a Pulumi preview or export)",
-			Got: "binary data or UTF-16 text (a NUL byte); re-encode UTF-16 as UTF-8"}
-	default:
-		return &InputError{File: displayName(name), Expected: fmt.Sprintf("at most %s", byteSize(limit)),
-			Got: "more input than that"}
 	}
 }
 
