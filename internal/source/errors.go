@@ -10,8 +10,10 @@ import (
 )
 
 // InputError reports input kvguard cannot read: the file, the JSON path inside it and what was
-// expected there. It never carries a value from the input, because any value may be a secret;
-// Got only names a kind ("a string", "2 objects"). The CLI maps it to exit code 2.
+// expected there. It never carries a property value from the input, because any value may be
+// a secret; Got names a kind ("a string", "2 objects"), or quotes one of the structural words
+// Pulumi writes around values (a step op, a type token, a field name), which are never secret.
+// The CLI maps it to exit code 2.
 type InputError struct {
 	// File is the input's name as the user gave it ("<stdin>" for "-").
 	File string
