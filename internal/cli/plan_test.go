@@ -269,7 +269,8 @@ func TestPlanBadInput(t *testing.T) {
 		{name: "unknown stack", args: []string{"--stack", "qa"}, wantStderr: "Pulumi.qa.yaml"},
 		{name: "malformed set", args: []string{"--set", "no-equals-sign"}, wantStderr: "--set: (an argument without '=', not shown: it may hold a value): expected KEY=VALUE"},
 		{name: "program rejects config", args: []string{"--set", "secret-store:sku=gold"}, wantStderr: `"secret-store:sku": must be standard or premium`},
-		{name: "bad state file", args: []string{"--state", "plan_test.go"}, wantStderr: "plan_test.go: expected a pulumi stack export"},
+		{name: "bad state file", args: []string{"--state", "plan_test.go"}, wantStderr: "plan_test.go: expected a well-formed JSON object"},
+		{name: "a preview given as state", args: []string{"--state", fixtures + "/preview-clean-dev.json"}, wantStderr: "expected a pulumi stack export, got pulumi preview --json output"},
 		// The hint names the key that was set (and that plan --help documents), not our override.
 		{name: "bad provider tenant", args: []string{"--set", "azure-native:tenantId=bad"}, wantStderr: `tenant id "bad" from getClientConfig is not a non-empty GUID; set "azure-native:tenantId"`},
 		{name: "missing stack config", args: []string{"--stack-config", "nope.yaml"}, wantStderr: "nope.yaml"},

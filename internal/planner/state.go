@@ -50,29 +50,19 @@ type OldResource struct {
 // ParseState reads a `pulumi stack export` (deployment version 3 or 4). name is the file as
 // the user gave it.
 func ParseState(name string, data []byte) (*State, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "an empty file"}
-	}
-	var untyped apitype.UntypedDeployment
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&untyped); err != nil {
-		return nil, &InputError{File: name, Expected: "a pulumi stack export (JSON with version and deployment)", Err: jsonError(err)}
-	}
-	if untyped.Version == 0 && len(untyped.Deployment) == 0 && bytes.Contains(data, []byte(`"steps"`)) {
-		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "pulumi preview --json output (kvguard check reads that; --state needs the state a plan starts from)"}
-	}
-	// The same checks `kvguard check` makes (unknown fields, URNs, types, stacks): a damaged
-	// export must not become a plan of fresh creates that passes.
-	if _, err := source.Load(name, data); err != nil {
+	// The checks `kvguard check` makes, worded as it words them (shape, version, unknown
+	// fields, URNs, types, stacks): a damaged export must not become a plan of fresh creates
+	// that passes.
+	doc, err := source.Load(name, data)
+	if err != nil {
 		return nil, err
 	}
-	// Version 4 is version 3 plus fields the planner does not read, as for `kvguard check`.
-	if untyped.Version < apitype.DeploymentSchemaVersionCurrent || untyped.Version > apitype.DeploymentSchemaVersionLatest {
-		return nil, &InputError{File: name, Path: "version", Expected: fmt.Sprintf("%d or %d (pulumi stack export)",
-			apitype.DeploymentSchemaVersionCurrent, apitype.DeploymentSchemaVersionLatest), Got: fmt.Sprintf("%d", untyped.Version)}
+	if doc.Source != model.SourceExport {
+		return nil, &InputError{File: name, Expected: "a pulumi stack export", Got: "pulumi preview --json output (kvguard check reads that; --state needs the state a plan starts from)"}
 	}
-	if len(untyped.Deployment) == 0 {
-		return nil, &InputError{File: name, Path: "deployment", Expected: "the deployment object"}
+	var untyped apitype.UntypedDeployment
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&untyped); err != nil {
+		return nil, &InputError{File: name, Expected: "a pulumi stack export (JSON with version and deployment, nothing before it)", Err: jsonError(err)}
 	}
 	var dep apitype.DeploymentV3
 	if err := json.Unmarshal(untyped.Deployment, &dep); err != nil {
