@@ -355,11 +355,7 @@ func parse(values map[string]string, secretKeys []string) (*Config, error) {
 	}
 	cfg := &Config{}
 
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	p.unknownKeys(keys)
+	p.unknownKeys(slices.Collect(maps.Keys(values)))
 
 	// environment is required: every default below depends on it.
 	env, ok := get(keyEnvironment)

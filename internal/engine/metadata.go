@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,8 +22,13 @@ var (
 		"id": true, "severity": true, "enforcement": true, "prod_enforcement": true,
 		"recommended_action": true, "resource_types": true, "config": true, "references": true,
 	}
-	settingKeys = map[string]bool{"type": true, "description": true, "default": true, "prod": true, "items": true, "minimum": true, "maximum": true}
 )
+
+// settingBaseKeys are the keys of a setting besides its SettingConstraints.
+var settingBaseKeys = []string{"type", "description", "default", "prod"}
+
+// settingKeys are all the keys a setting may have, in the order messages list them.
+var settingKeys = append(slices.Clone(settingBaseKeys), SettingConstraints...)
 
 // SettingConstraints are the JSON-schema keywords a setting may carry besides its type. The
 // engine enforces them on --config values, and the policy pack passes them on in the schema
@@ -134,8 +140,8 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 				return p, metaError(file, key, "an object with type, description, default and optional prod")
 			}
 			for k := range s {
-				if !settingKeys[k] {
-					return p, metaError(file, key+"."+k, "one of type, description, default, prod, items, minimum, maximum")
+				if !slices.Contains(settingKeys, k) {
+					return p, metaError(file, key+"."+k, "one of "+strings.Join(settingKeys, ", "))
 				}
 			}
 			typ, _ := s["type"].(string)

@@ -89,3 +89,8 @@ const (
 	OpRefresh           = "refresh"
 	OpImport            = "import"
 )
+
+// EnvironmentKey is the config key that names a stack's environment: the project's
+// "environment" setting ("secret-store:environment"), read from a preview's config and from
+// the stack config the planner plans (which writes it into its preview again).
+func EnvironmentKey(project string) string { return project + ":environment" }

@@ -48,7 +48,7 @@ func (p *Plan) Document(now time.Time) (*model.Document, error) {
 		doc.Stack, doc.Project = p.Stack, p.Project
 	}
 	// As a preview's config carries it, so `check` on the --out file weighs it the same way.
-	doc.Environment = p.Config[p.Project+":environment"]
+	doc.Environment = p.Config[model.EnvironmentKey(p.Project)]
 	if !now.IsZero() {
 		doc.Now = now.UTC().Format(time.RFC3339)
 	}

@@ -89,7 +89,7 @@ func decodeError(file, path string, err error) *InputError {
 			Expected: describeGoType(te.Type),
 			Got:      describeJSONKind(te.Value),
 		}
-		if ie.Got == "a number" && strings.Contains(ie.Expected, "number") {
+		if ie.Got == "a number" && isNumberKind(te.Type) {
 			// A number of the right kind that does not fit (1e400 overflows a float64).
 			ie.Expected, ie.Got = "a number that fits in 64 bits", "one out of range somewhere in this value"
 		}
@@ -125,6 +125,9 @@ func describeJSONKind(v string) string {
 	}
 	return "a value of another kind"
 }
+
+// isNumberKind reports whether t (or what it points to) is a Go number type.
+func isNumberKind(t reflect.Type) bool { return describeGoType(t) == "a number" }
 
 func describeGoType(t reflect.Type) string {
 	if t == nil {

@@ -216,7 +216,7 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 		if err := json.Unmarshal(config, &cfg); err != nil {
 			return nil, &InputError{File: file, Path: "config", Expected: "an object of string values", Got: kindOf(config)}
 		}
-		doc.Environment = cfg[doc.Project+":environment"]
+		doc.Environment = cfg[model.EnvironmentKey(doc.Project)]
 		if isSecretValue(doc.Environment) || isUnknownValue(doc.Environment) {
 			doc.Environment = unreadableEnvironment
 		}
