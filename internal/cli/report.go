@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,7 +199,7 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	case total == 0:
 		fmt.Fprintln(cmd.ErrOrStderr(), "kvguard: note: the input lists no resources, so no policy had anything to check")
 	default:
-		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is of a type the policies check (azure-native Key Vault, secret, key, role assignment, diagnostic setting, workspace, identity)\n", total)
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is of a type the policies check (%s)\n", total, strings.Join(checkedTypes(rep), ", "))
 	}
 	return f.write(cmd, rep, artifact)
 }
@@ -221,4 +222,14 @@ func readPackConfig(eng *engine.Engine, path string) (engine.PackConfig, error) 
 		return engine.PackConfig{}, badInput(err)
 	}
 	return cfg, nil
+}
+
+// checkedTypes are the resource types some policy of rep checks, sorted.
+func checkedTypes(rep *engine.Report) []string {
+	var types []string
+	for _, p := range rep.Policies {
+		types = append(types, p.ResourceTypes...)
+	}
+	slices.Sort(types)
+	return slices.Compact(types)
 }
