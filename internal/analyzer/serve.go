@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/kvguard/kvguard/internal/engine"
 )
 
 // Listen opens the plugin's listener on a free loopback port: the engine dials the port the
@@ -69,11 +71,9 @@ func serveGRPC(ctx context.Context, lis net.Listener, gs *grpc.Server, portOut i
 func Run(ctx context.Context, policies fs.FS, version string, getenv func(string) string, portOut io.Writer) error {
 	opts := Options{Policies: policies, Version: version, ExceptionsFile: getenv(EnvExceptions)}
 	if v := getenv(EnvNow); v != "" {
-		now, err := time.Parse(time.RFC3339, v)
+		now, err := engine.ParseNow(EnvNow, v)
 		if err != nil {
-			if now, err = time.Parse(time.DateOnly, v); err != nil {
-				return fmt.Errorf("%s: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", EnvNow)
-			}
+			return err
 		}
 		opts.Now = func() time.Time { return now }
 	}

@@ -42,9 +42,9 @@ Secret values are never part of the document.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var now string
 			if f.Now != "" {
-				t, err := parseNow(f.Now)
+				t, err := engine.ParseNow("--now", f.Now)
 				if err != nil {
-					return badInput(fmt.Errorf("--now %q: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", f.Now))
+					return badInput(err)
 				}
 				now = t.UTC().Format(time.RFC3339)
 			}

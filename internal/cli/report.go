@@ -67,25 +67,13 @@ func (f *reportFlags) validate() error {
 	}
 	f.now = time.Time{}
 	if f.Now != "" {
-		t, err := parseNow(f.Now)
-		// The zero time means "the wall clock" to the engine, and expiry dates are seconds
-		// since 1970: an earlier --now is a mistake, not a time to evaluate at.
-		if err == nil && t.Year() < 1970 {
-			return badInput(fmt.Errorf("--now %q: expected a time in 1970 or later", f.Now))
-		}
+		t, err := engine.ParseNow("--now", f.Now)
 		if err != nil {
-			return badInput(fmt.Errorf("--now %q: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", f.Now))
+			return badInput(err)
 		}
 		f.now = t
 	}
 	return nil
-}
-
-func parseNow(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.DateOnly, s)
 }
 
 // stackFor is the stack to evaluate doc for: --stack, else the document's, else "dev".

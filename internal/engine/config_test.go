@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -219,5 +220,23 @@ func TestSettingOrdersExist(t *testing.T) {
 			hi, _ := toFloat(eff[o.hi.policy][o.hi.name])
 			assert.LessOrEqual(t, lo, hi, "%s profile: default %s above default %s", profile, o.lo, o.hi)
 		}
+	}
+}
+
+func TestParseNow(t *testing.T) {
+	got, err := ParseNow("--now", "2026-12-03")
+	require.NoError(t, err)
+	assert.Equal(t, "2026-12-03T00:00:00Z", got.UTC().Format(time.RFC3339))
+	got, err = ParseNow("--now", "2026-12-03T10:00:00+01:00")
+	require.NoError(t, err)
+	assert.Equal(t, "2026-12-03T09:00:00Z", got.UTC().Format(time.RFC3339))
+	for in, want := range map[string]string{
+		"yesterday":  `KVGUARD_NOW "yesterday": expected an RFC3339 time`,
+		"1969-07-20": `KVGUARD_NOW "1969-07-20": expected a time in 1970 or later`,
+		"0001-01-01": "expected a time in 1970 or later",
+	} {
+		_, err := ParseNow("KVGUARD_NOW", in)
+		require.Error(t, err, in)
+		assert.Contains(t, err.Error(), want)
 	}
 }

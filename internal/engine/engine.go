@@ -411,6 +411,23 @@ func ProfileFor(stack string) string {
 // profileRank orders profiles by strictness.
 var profileRank = map[string]int{ProfileDev: 0, ProfileStaging: 1, ProfileProd: 2}
 
+// ParseNow reads an evaluation time as every front end takes one (--now, KVGUARD_NOW): RFC3339
+// or a date. name labels the error. The zero time means "the wall clock" to Evaluate, and
+// expiry dates are seconds since 1970, so a time before 1970 is a mistake, not a time to
+// evaluate at.
+func ParseNow(name, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, s); err != nil {
+			return time.Time{}, fmt.Errorf("%s %q: expected an RFC3339 time such as 2026-12-03T00:00:00Z or a date such as 2026-12-03", name, s)
+		}
+	}
+	if t.Year() < 1970 {
+		return time.Time{}, fmt.Errorf("%s %q: expected a time in 1970 or later", name, s)
+	}
+	return t, nil
+}
+
 // DocumentProfile is the profile doc is judged by for stack: the stricter of the stack name's
 // and the stack's own environment setting, when the document carries one.
 func DocumentProfile(stack string, doc *model.Document) string {
