@@ -147,6 +147,24 @@ func TestInconsistentPreviewsAreRefused(t *testing.T) {
 			wantPath: "config", wantExpected: "an object of string values",
 		},
 		{
+			name: "a config value that is not a string", file: "preview-clean-dev.json",
+			edit: func(doc map[string]any) {
+				doc["config"] = map[string]any{"secret-store:environment": 5, "secret-store:owner": "x"}
+			},
+			wantPath: "config.secret-store:environment", wantExpected: "a string",
+		},
+		{
+			name: "a null config value", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { doc["config"] = map[string]any{"secret-store:environment": nil} },
+			wantPath: "config.secret-store:environment", wantExpected: "a string",
+		},
+		{
+			// The policies skip components; an azure-native resource is never one.
+			name: "an azure-native resource marked as a component", file: "preview-clean-dev.json",
+			edit:     func(doc map[string]any) { obj(obj(previewSteps(doc)[3])["newState"])["custom"] = false },
+			wantPath: "steps[3].newState.custom", wantExpected: "every azure-native resource is a custom resource",
+		},
+		{
 			name: "an op Pulumi does not have", file: "preview-clean-dev.json",
 			edit:     func(doc map[string]any) { obj(previewSteps(doc)[0])["op"] = "frobnicate" },
 			wantPath: "steps[0].op", wantExpected: "a Pulumi step op",
@@ -208,6 +226,10 @@ func TestInconsistentExportsAreRefused(t *testing.T) {
 			edit: func(doc map[string]any) {
 				obj(doc["deployment"])["metadata"] = map[string]any{"integrity_error": map[string]any{"message": "x", "version": "3.276.0"}}
 			},
+		},
+		{
+			name: "a role assignment marked as a component", wantPath: "deployment.resources[9].custom", wantExpected: "every azure-native resource is a custom resource",
+			edit: func(doc map[string]any) { obj(exportResources(doc)[9])["custom"] = false },
 		},
 		{
 			name: "null resources", wantPath: "deployment.resources", wantExpected: "an array",

@@ -131,7 +131,7 @@ func TestPlantedSecretNeverLeaves(t *testing.T) {
 		{name: "show-secrets export", data: show},
 		{name: "plaintext export", data: plain},
 		{name: "noncompliant prod export: plaintext and show-secrets values", data: noncompliant},
-		{name: "plaintext preview", data: `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "newState": {"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "type": "azure-native:keyvault:Secret", "inputs": {"properties": {"value": ` + q + `}}, "outputs": {"properties": {"value": ` + q + `}}}, "detailedDiff": null}], "changeSummary": {"create": 1}}`},
+		{name: "plaintext preview", data: `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "newState": {"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db", "type": "azure-native:keyvault:Secret", "custom": true, "inputs": {"properties": {"value": ` + q + `}}, "outputs": {"properties": {"value": ` + q + `}}}, "detailedDiff": null}], "changeSummary": {"create": 1}}`},
 		{name: "truncated show-secrets export", data: show[:strings.Index(show, planted)+len(planted)], wantErr: true},
 		{name: "secret where a URN belongs", data: `{"version": 3, "deployment": {"resources": [{"urn": ` + q + `, "type": "t"}]}}`, wantErr: true},
 		{name: "secret where a boolean belongs", data: `{"version": 3, "deployment": {"resources": [{"urn": "u", "custom": ` + q + `}]}}`, wantErr: true},

@@ -198,6 +198,24 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 	return previewDocument(file, resources, first, top["changeSummary"], top["config"])
 }
 
+// stringMap decodes a map of strings (a preview's config), naming the key whose value is not
+// a string. Keys are config names, not values, so the error may quote them.
+func stringMap(file, path string, raw json.RawMessage) (map[string]string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, &InputError{File: file, Path: path, Expected: "an object of string values", Got: kindOf(raw)}
+	}
+	out := make(map[string]string, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		var v string
+		if err := json.Unmarshal(fields[k], &v); err != nil || kindOf(fields[k]) == "null" {
+			return nil, &InputError{File: file, Path: JoinPath(path, k), Expected: "a string (Pulumi prints every config value as one)", Got: kindOf(fields[k])}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
 // previewDocument assembles a preview's document and checks the steps against the change
 // summary, which Pulumi counts over every resource, listed or not. More same resources
 // counted than listed means the preview left unchanged resources out (no --show-sames): the
@@ -212,9 +230,9 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 func previewDocument(file string, resources []model.Resource, first urnParts, summary, config json.RawMessage) (*model.Document, error) {
 	doc := newDocument(model.SourcePreview, resources, first)
 	if len(config) > 0 && kindOf(config) != "null" {
-		var cfg map[string]string
-		if err := json.Unmarshal(config, &cfg); err != nil {
-			return nil, &InputError{File: file, Path: "config", Expected: "an object of string values", Got: kindOf(config)}
+		cfg, err := stringMap(file, "config", config)
+		if err != nil {
+			return nil, err
 		}
 		doc.Environment = cfg[model.EnvironmentKey(doc.Project)]
 		if isSecretValue(doc.Environment) || isUnknownValue(doc.Environment) {

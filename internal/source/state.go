@@ -40,6 +40,13 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 			Expected: fmt.Sprintf("the type its URN names (%q)", u.typ), Got: fmt.Sprintf("%q", st.Type)}
 	}
 	typ := CanonicalType(u.typ)
+	if !st.Custom && strings.HasPrefix(typ, azureNativePackage+":") {
+		// Only component resources (and the stack) have custom false, and azure-native has
+		// none: it is a provider of ARM resources only. The policies skip components, so an
+		// edited flag would hide a vault or a role assignment from every one of them.
+		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "custom"),
+			Expected: "true (every azure-native resource is a custom resource; only components have custom false)", Got: "false"}
+	}
 	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
 	n := Normalize(typ, overlayProps(inputs, outputs))
 	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
@@ -174,12 +181,15 @@ var replaceOps = []string{
 
 func isReplaceOp(op string) bool { return slices.Contains(replaceOps, op) }
 
+// azureNativePackage is the package of the resource types the policies check.
+const azureNativePackage = "azure-native"
+
 // CanonicalType drops the API version from an azure-native type token
 // ("azure-native:keyvault/v20230701:Vault" is "azure-native:keyvault:Vault"): a program may pin
 // a version module, and the policies must judge the resource all the same.
 func CanonicalType(t string) string {
 	pkg, rest, ok := strings.Cut(t, ":")
-	if !ok || pkg != "azure-native" {
+	if !ok || pkg != azureNativePackage {
 		return t
 	}
 	module, name, ok := strings.Cut(rest, ":")
