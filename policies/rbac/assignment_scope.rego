@@ -7,7 +7,8 @@
 #   where it would reach every vault below. Scopes are compared case-insensitively, with or
 #   without a leading slash; a scope that is unknown or a Pulumi secret is resolved through its
 #   property dependency. When neither the role nor the scope can be read or resolved, the
-#   assignment is unverifiable.
+#   assignment is unverifiable. A data role with no scope, or with a scope that is not a
+#   string, fails: it cannot be shown to reach only one vault, secret or key.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide
@@ -72,6 +73,20 @@ deny contains lib.fail(r, msg) if {
 	kind := scope_kind(r)
 	msg := sprintf("%s grants the Key Vault data role %s at %s scope.", [lib.label(r), lib.role_label(r), kind])
 }
+
+# A data role whose scope names nothing readable as a scope (absent, empty or not a string)
+# could be granted anywhere, so it is not shown to be the vault or one secret or key.
+deny contains lib.fail(r, msg) if {
+	some r in lib.role_assignments
+	lib.assigned_role(r).keyvault_data
+	not lib.is_unknown(r, "scope")
+	not lib.known_string(r, "scope")
+	msg := no_scope_msg(r)
+}
+
+no_scope_msg(r) := sprintf("%s grants the Key Vault data role %s without a scope.", [lib.label(r), lib.role_label(r)]) if {
+	object.get(r.properties, "scope", "") == ""
+} else := lib.wrong_type(r, "scope", r.properties.scope, "an ARM scope string")
 
 warn contains lib.unverifiable(r, "scope") if {
 	some r in lib.role_assignments

@@ -151,3 +151,18 @@ test_allow_secret_role_at_vault_scope if {
 	count(denies([r])) == 0
 	count(warns([r])) == 0
 }
+
+# A scope that is not a string cannot be shown to be the vault or one secret: it fails.
+test_deny_scope_not_a_string if {
+	d := denies([scoped(secrets_user, [sub])])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' sets scope to an array, not an ARM scope string."}}
+}
+
+test_deny_data_role_without_scope if {
+	d := denies([assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal", "roleDefinitionId": secrets_user}, {})])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' grants the Key Vault data role 'Key Vault Secrets User' without a scope."}}
+}
+
+test_allow_other_role_scope_not_a_string if {
+	count(denies([scoped(reader, [sub])])) == 0
+}

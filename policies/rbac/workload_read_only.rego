@@ -10,7 +10,9 @@
 #   Officer, Certificates Officer) go to Group principals only, so changes to secrets are made
 #   by people through a reviewed group. Privileged roles (and custom roles with `*` actions)
 #   are RBAC-001's concern and are not reported here too. A role id that is unknown or a
-#   Pulumi secret and does not resolve to a role definition of this stack is unverifiable.
+#   Pulumi secret and does not resolve to a role definition of this stack is unverifiable; one
+#   that is absent, empty or not a string names no role, and fails for any principal that is
+#   not a group.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide
@@ -100,6 +102,30 @@ deny contains lib.fail(r, msg) if {
 	t != "group"
 	msg := sprintf("%s grants the write role %s to a principal that is not a group.", [lib.label(r), lib.role_label(r)])
 }
+
+# An assignment whose role id names no role (absent, empty or not a string) grants a role
+# nobody can tell: not a known read role for a workload, perhaps a write role for a principal
+# that is not a group. ARM rejects such an assignment, so the rule fails it rather than pass it.
+deny contains lib.fail(r, msg) if {
+	some r in lib.role_assignments
+	read_only_applies(r)
+	not lib.is_unknown(r, "roleDefinitionId")
+	not lib.known_string(r, "roleDefinitionId")
+	msg := no_role_msg(r)
+}
+
+read_only_applies(r) if lib.is_workload(r)
+
+read_only_applies(r) if {
+	not lib.is_workload(r)
+	lib.principal_type(r) != "group"
+}
+
+no_role_msg(r) := sprintf("%s does not set roleDefinitionId, so the role it grants is not a known read role.", [lib.label(r)]) if {
+	object.get(r.properties, "roleDefinitionId", null) == null
+} else := sprintf("%s sets roleDefinitionId to an empty string, which names no role.", [lib.label(r)]) if {
+	is_string(r.properties.roleDefinitionId)
+} else := lib.wrong_type(r, "roleDefinitionId", r.properties.roleDefinitionId, "a role definition id")
 
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	some r in lib.role_assignments

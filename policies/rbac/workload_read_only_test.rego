@@ -218,3 +218,31 @@ test_allow_unknown_role_for_group if {
 	count(denies(resources)) == 0
 	count(warns(resources)) == 0
 }
+
+# A role id that names no role is not a known read role: it fails, never passes.
+test_deny_workload_without_role_id if {
+	d := denies([assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"}, {})])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' does not set roleDefinitionId, so the role it grants is not a known read role."}}
+}
+
+test_deny_workload_role_id_not_a_string if {
+	d := denies([assignment(grant("ServicePrincipal", {"id": secrets_user}), {})])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' sets roleDefinitionId to an object, not a role definition id."}}
+}
+
+test_deny_user_empty_role_id if {
+	d := denies([assignment(grant("User", ""), {})])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' sets roleDefinitionId to an empty string, which names no role."}}
+}
+
+# Groups may hold write roles, so a group's missing role id is not RBAC-003's to fail.
+test_allow_group_without_role_id if {
+	count(denies([assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "Group"}, {})])) == 0
+}
+
+test_unknown_role_id_is_not_a_missing_one if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "ServicePrincipal"}, {"unknown": ["roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	some f in warns(resources)
+	f.unknown == "roleDefinitionId"
+}

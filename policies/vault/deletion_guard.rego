@@ -133,7 +133,8 @@ pending_locks(v) := {l |
 lock_pending(v) if count(pending_locks(v)) > 0
 
 # vault_locks are the locks that target a vault: by the vault name they name (with the Key
-# Vault provider namespace) or through a property dependency on the vault. Looked up in an
+# Vault provider namespace) or, when that name cannot be read, through its dependency on the
+# vault. Looked up in an
 # index built once, not by testing every lock against every vault, which is quadratic.
 vault_locks(v) := {l |
 	some k in vault_lock_keys(v)
@@ -145,10 +146,19 @@ vault_lock_keys(v) := {concat("", ["urn:", v.urn])} | {concat("", ["name:", lowe
 	is_string(name)
 }
 
-lock_keys(l) := {concat("", ["urn:", u]) | some deps in l.propertyDependencies; some u in deps} | {concat("", ["name:", lower(name)]) |
-	name := l.properties.resourceName
-	is_string(name)
+# A lock targets the vault it names, or, while that name cannot be read, the resources the
+# name is computed from. Dependencies of its other properties (notes that mention a vault)
+# say nothing about which vault is locked.
+lock_keys(l) := name_keys | dependency_keys if {
 	keyvault_namespace(l)
+	name_keys := {concat("", ["name:", lower(name)]) |
+		name := l.properties.resourceName
+		is_string(name)
+	}
+	dependency_keys := {concat("", ["urn:", u]) |
+		lib.is_unknown(l, "resourceName")
+		some u in lib.dependency_urns(l, "resourceName")
+	}
 }
 
 # A comprehension over the distinct keys, not a `x[k] contains l` rule (superlinear in OPA);

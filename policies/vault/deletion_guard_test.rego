@@ -97,6 +97,21 @@ test_allow_prod_vault_lock_by_property_dependency if {
 	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), l])
 }
 
+# A dependency on the vault through another property (notes that name it) does not make a
+# lock on another vault cover this one.
+test_deny_prod_vault_lock_on_other_vault_with_dependency if {
+	l := lock({"level": "CanNotDelete", "resourceName": "kv-some-other-vault", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults", "notes": "lock for kv-store-prod"}, [], {"notes": [vault_urn]})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+# A known resourceName wins over the dependency it was computed from.
+test_deny_prod_vault_lock_naming_other_vault if {
+	l := lock({"level": "CanNotDelete", "resourceName": "kv-some-other-vault", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {"resourceName": [vault_urn]})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
 test_unknown_lock_level_is_unverifiable if {
 	l := lock({"resourceName": "kv-store-prod"}, ["level"], {})
 	inp := doc("prod", [vault("create", false), l])
