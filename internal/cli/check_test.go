@@ -30,6 +30,14 @@ func TestCheckExitCodes(t *testing.T) {
 	require.NoError(t, os.WriteFile(badExceptions, []byte("exceptions:\n  - policy: KV-004\n"), 0o644))
 	cleanExport, err := os.ReadFile(fixture("export-clean-dev.json"))
 	require.NoError(t, err)
+	var interrupted map[string]any
+	require.NoError(t, json.Unmarshal(cleanExport, &interrupted))
+	interrupted["deployment"].(map[string]any)["pending_operations"] = []any{map[string]any{
+		"resource": map[string]any{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::extra", "custom": true, "type": "azure-native:keyvault:Secret"},
+		"type":     "creating",
+	}}
+	interruptedExport, err := json.Marshal(interrupted)
+	require.NoError(t, err)
 
 	tests := []struct {
 		name       string
@@ -53,6 +61,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "preview without checked types names the types", args: []string{"check", "-"},
 			stdin:    `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "newState": {"urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "type": "azure-native:resources:ResourceGroup", "custom": true, "inputs": {}, "outputs": {}}}], "changeSummary": {"create": 1}}`,
 			wantCode: 0, wantStderr: "none of the 1 resources in the input is of a type the policies check (azure-native:authorization:ManagementLockAtResourceLevel, azure-native:authorization:RoleAssignment, "},
+		{name: "pending operations are named", args: []string{"check", "-"}, stdin: string(interruptedExport), wantCode: 0, wantStderr: "the export lists 1 pending operation an interrupted update left behind"},
 		{name: "preview without resources says so", args: []string{"check", "-"}, stdin: `{"steps": [], "changeSummary": {"same": 3}}`, wantCode: 0, wantStderr: "lists no resources"},
 		{name: "preview inside an array", args: []string{"check", "-"}, stdin: "[\n" + string(cleanExport) + "\n]\n", wantCode: 2, wantStderr: "a JSON array"},
 		{name: "truncated stdin", args: []string{"check", "-"}, stdin: string(cleanExport[:len(cleanExport)/2]), wantCode: 2, wantStderr: "<stdin>"},

@@ -176,6 +176,15 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 				doc.Stack, own, f.Stack, asked)
 		}
 	}
+	// Pulumi itself refuses the next update until they are resolved; the resources they touch
+	// may not be as the state says, so a clean report over this export is not the whole story.
+	if n := doc.PendingOperations; n > 0 {
+		noun := "operations"
+		if n == 1 {
+			noun = "operation"
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the export lists %d pending %s an interrupted update left behind; the resources they touch may not be as the state says (or may exist in Azure without being in it) and were not checked: run `pulumi refresh`, then export again\n", n, noun)
+	}
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
 		return err

@@ -46,6 +46,10 @@ type Document struct {
 	// same steps only with --show-sames): relations to those resources cannot be seen, so the
 	// policies that look for a related resource report unverifiable instead of fail.
 	Partial bool `json:"partial,omitempty"`
+	// PendingOperations counts the operations an interrupted update left in an export
+	// (creating, updating, deleting): their resources may differ from the state, or exist in
+	// Azure without being in it, so the report mentions them. Not read by any policy.
+	PendingOperations int `json:"pendingOperations,omitempty"`
 }
 
 // Resource is one resource of a preview step, an export or an engine registration.

@@ -232,6 +232,10 @@ func TestInconsistentExportsAreRefused(t *testing.T) {
 			edit: func(doc map[string]any) { obj(exportResources(doc)[9])["custom"] = false },
 		},
 		{
+			name: "pending operations that are not a list", wantPath: "deployment.pending_operations", wantExpected: "an array",
+			edit: func(doc map[string]any) { obj(doc["deployment"])["pending_operations"] = map[string]any{} },
+		},
+		{
 			name: "null resources", wantPath: "deployment.resources", wantExpected: "an array",
 			edit: func(doc map[string]any) { obj(doc["deployment"])["resources"] = nil },
 		},

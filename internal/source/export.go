@@ -27,8 +27,9 @@ var (
 // loadExport reads `pulumi stack export` output: {"version": 3, "deployment": {...}}. Every
 // resource becomes op "same" (it is the current state), except one marked "delete". Secrets are the signature object with
 // either "ciphertext" or, after --show-secrets, "plaintext": both count as secret and are
-// dropped. pending_operations are ignored: they describe operations an interrupted update
-// left behind, not resources whose settings a policy can judge.
+// dropped. pending_operations are counted, not judged: they describe operations an
+// interrupted update left behind, whose resources may exist in Azure without being in the
+// state, so the report says so (model.Document.PendingOperations).
 func loadExport(file string, top map[string]json.RawMessage) (*model.Document, error) {
 	if err := knownFields(file, "", top, exportFields); err != nil {
 		return nil, err
@@ -78,6 +79,12 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 			return nil, &InputError{File: file, Path: "deployment.resources", Expected: "an array", Got: kindOf(raw)}
 		}
 	}
+	var pending []json.RawMessage
+	if raw, ok := deployment["pending_operations"]; ok && kindOf(raw) != "null" {
+		if err := json.Unmarshal(raw, &pending); err != nil {
+			return nil, &InputError{File: file, Path: "deployment.pending_operations", Expected: "an array", Got: kindOf(raw)}
+		}
+	}
 	resources := make([]model.Resource, 0, len(raws))
 	var first urnParts
 	for i, raw := range raws {
@@ -106,5 +113,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		resources = append(resources, r)
 	}
-	return newDocument(model.SourceExport, resources, first), nil
+	doc := newDocument(model.SourceExport, resources, first)
+	doc.PendingOperations = len(pending)
+	return doc, nil
 }
