@@ -28,7 +28,7 @@ const configName = "--policy-pack-config"
 func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.AnalyzerInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	profile := engine.ProfileFor(s.stack)
+	profile := s.profile()
 	advertised := map[string]engine.Level{}
 	var infos []*pulumirpc.PolicyInfo
 	for _, p := range sortedPolicies(s.eng.Policies()) {
@@ -116,7 +116,7 @@ func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRe
 	advertised := s.advertised
 	if advertised == nil {
 		advertised = map[string]engine.Level{}
-		profile := engine.ProfileFor(s.stack)
+		profile := s.profile()
 		for _, p := range s.eng.Policies() {
 			advertised[p.ID] = engine.LevelFor(p, profile, engine.PackConfig{})
 		}

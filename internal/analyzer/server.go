@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -83,6 +84,10 @@ type Server struct {
 	mu         sync.Mutex
 	stack      string                  // from ConfigureStack; empty until then
 	project    string                  // from ConfigureStack
+	// environment is the stack config's "<project>:environment" (from ConfigureStack), which
+	// raises the profile as it does for `kvguard check` on a preview; a secret one counts as
+	// prod, as there.
+	environment string
 	config     engine.PackConfig       // from Configure
 	advertised map[string]engine.Level // levels the last GetAnalyzerInfo reported
 	// reported remembers what Analyze already told Pulumi, keyed by policy, URN and status,
@@ -158,7 +163,18 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stack, s.project = req.GetStack(), req.GetProject()
+	key := model.EnvironmentKey(req.GetProject())
+	s.environment = req.GetConfig()[key]
+	if slices.Contains(req.GetConfigSecretKeys(), key) {
+		s.environment = engine.ProfileProd
+	}
 	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
+}
+
+// profile is the environment profile the configured stack is judged by: the stricter of its
+// name's and its environment setting's. The caller holds s.mu.
+func (s *Server) profile() string {
+	return engine.StricterProfile(engine.ProfileFor(s.stack), engine.ProfileFor(s.environment))
 }
 
 // Cancel acknowledges a cancellation; evaluations are short and hold no external resources.
@@ -237,7 +253,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 // when Pulumi did not call it, from the first URN.
 func (s *Server) document(resources []model.Resource) *model.Document {
 	s.mu.Lock()
-	stack, project := s.stack, s.project
+	stack, project, environment := s.stack, s.project, s.environment
 	s.mu.Unlock()
 	if stack == "" || project == "" {
 		for _, r := range resources {
@@ -257,7 +273,7 @@ func (s *Server) document(resources []model.Resource) *model.Document {
 	if resources == nil {
 		resources = []model.Resource{}
 	}
-	return &model.Document{Stack: stack, Project: project, Source: model.SourceEngine, Resources: resources}
+	return &model.Document{Stack: stack, Project: project, Source: model.SourceEngine, Resources: resources, Environment: environment}
 }
 
 // evaluate runs the engine with the configured settings.

@@ -304,9 +304,19 @@ func TestStackProfile(t *testing.T) {
 	tests := []struct {
 		name           string
 		configureStack string // "" means Pulumi did not call ConfigureStack (policy analyze)
+		config         map[string]string
+		secretKeys     []string
 		urnStack       string
 		want           pulumirpc.EnforcementLevel
 	}{
+		{name: "environment prod in the stack config raises eu-west", configureStack: "eu-west", urnStack: "eu-west",
+			config: map[string]string{"secret-store:environment": "prod"}, want: pulumirpc.EnforcementLevel_MANDATORY},
+		{name: "a secret environment counts as prod", configureStack: "eu-west", urnStack: "eu-west",
+			config: map[string]string{"secret-store:environment": "dev"}, secretKeys: []string{"secret-store:environment"}, want: pulumirpc.EnforcementLevel_MANDATORY},
+		{name: "environment dev does not lower a prod stack", configureStack: "prod", urnStack: "prod",
+			config: map[string]string{"secret-store:environment": "dev"}, want: pulumirpc.EnforcementLevel_MANDATORY},
+		{name: "another project's environment is not this one's", configureStack: "eu-west", urnStack: "eu-west",
+			config: map[string]string{"other:environment": "prod"}, want: pulumirpc.EnforcementLevel_ADVISORY},
 		{name: "dev stack from ConfigureStack", configureStack: "dev", urnStack: "dev", want: pulumirpc.EnforcementLevel_ADVISORY},
 		{name: "prod stack from ConfigureStack", configureStack: "prod", urnStack: "dev", want: pulumirpc.EnforcementLevel_MANDATORY},
 		{name: "org-qualified prod stack", configureStack: "acme/secret-store/production", urnStack: "dev", want: pulumirpc.EnforcementLevel_MANDATORY},
@@ -318,7 +328,8 @@ func TestStackProfile(t *testing.T) {
 			c, _ := startServer(t, Options{})
 			ctx := context.Background()
 			if tt.configureStack != "" {
-				_, err := c.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: tt.configureStack, Project: "secret-store"})
+				_, err := c.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: tt.configureStack, Project: "secret-store",
+					Config: tt.config, ConfigSecretKeys: tt.secretKeys})
 				require.NoError(t, err)
 			}
 			// Pulumi's order: GetAnalyzerInfo, then Configure with every advertised level.
