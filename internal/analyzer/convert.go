@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -137,7 +138,11 @@ func splitStackURN(urn string) (stack, project string, ok bool) {
 
 // response maps engine results to diagnostics: fail at its level, unverifiable and excepted
 // as advisory, not-applicable as PolicyNotApplicable; pass says nothing.
-func (s *Server) response(rep *engine.Report, results []engine.Result, ph phase, secrets []string) *pulumirpc.AnalyzeResponse {
+func (s *Server) response(rep *engine.Report, doc *model.Document, results []engine.Result, ph phase, secrets []string) *pulumirpc.AnalyzeResponse {
+	secretPaths := map[string][]string{}
+	for _, r := range doc.Resources {
+		secretPaths[r.URN] = r.Secret
+	}
 	byID := map[string]engine.Policy{}
 	for _, p := range rep.Policies {
 		byID[p.ID] = p.Policy
@@ -155,7 +160,7 @@ func (s *Server) response(rep *engine.Report, results []engine.Result, ph phase,
 				continue
 			}
 		case engine.StatusUnverifiable:
-			lvl, msg = engine.LevelAdvisory, unverifiableMessage(r, ph)
+			lvl, msg = engine.LevelAdvisory, unverifiableMessage(r, ph, secretPaths[r.URN])
 		case engine.StatusExcepted:
 			lvl = engine.LevelAdvisory
 			msg = fmt.Sprintf("Excepted by the kvguard exceptions file (%s): %s", r.Exception, r.Message)
@@ -193,10 +198,25 @@ func (s *Server) response(rep *engine.Report, results []engine.Result, ph phase,
 	return resp
 }
 
-// unverifiableMessage says which value was unknown and when kvguard looks again.
-func unverifiableMessage(r engine.Result, ph phase) string {
-	what := fmt.Sprintf("%s cannot be verified for %q yet: %s is not known until the update runs.",
-		r.PolicyID, r.ResourceName, quotePaths(r.Path))
+// unverifiableMessage says which value could not be read and whether kvguard looks again: an
+// unknown value is checked once the update has run, a Pulumi secret never is.
+func unverifiableMessage(r engine.Result, ph phase, secretPaths []string) string {
+	paths := strings.Split(r.Path, ", ")
+	secret := 0
+	for _, p := range paths {
+		if slices.ContainsFunc(secretPaths, func(s string) bool { return p == s || strings.HasPrefix(p, s+".") }) {
+			secret++
+		}
+	}
+	if r.Path != "" && secret == len(paths) {
+		return fmt.Sprintf("%s cannot be verified for %q: %s is kept as a Pulumi secret, which the policies never read, so no later run checks it either.",
+			r.PolicyID, r.ResourceName, quotePaths(r.Path))
+	}
+	reason := "is not known until the update runs"
+	if secret > 0 {
+		reason = "is not known until the update runs, or kept as a Pulumi secret"
+	}
+	what := fmt.Sprintf("%s cannot be verified for %q yet: %s %s.", r.PolicyID, r.ResourceName, quotePaths(r.Path), reason)
 	if ph == phaseResource {
 		return what + " kvguard runs this policy again over the stack's outputs after the update (AnalyzeStack)."
 	}

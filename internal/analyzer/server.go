@@ -205,7 +205,7 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 		}
 		results = append(results, r)
 	}
-	resp := s.response(rep, results, phaseResource, secrets)
+	resp := s.response(rep, doc, results, phaseResource, secrets)
 	s.mu.Lock()
 	for _, r := range results {
 		s.reported[reportKey{r.PolicyID, r.URN, r.Status}] = true
@@ -244,7 +244,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 		results = append(results, r)
 	}
 	s.mu.Unlock()
-	resp := s.response(rep, results, phaseStack, secrets)
+	resp := s.response(rep, doc, results, phaseStack, secrets)
 	resp.Diagnostics = append(resp.Diagnostics, s.expiredDiagnostics(rep)...)
 	return resp, nil
 }

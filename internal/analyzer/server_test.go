@@ -186,6 +186,23 @@ func TestAnalyze(t *testing.T) {
 	}
 }
 
+// A secret stays unreadable after the update, so its diagnostic must not promise a re-check.
+func TestAnalyzeSecretIsNotPromisedARecheck(t *testing.T) {
+	c, _ := startServer(t, Options{})
+	rs := deepCopy(t, loadExport(t, fixture("export-clean-dev.json")))
+	vault := findResource(t, rs, vaultSuffix)
+	vault.Inputs["properties"].(map[string]any)["tenantId"] = map[string]any{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:AAAA"}
+
+	resp, err := c.Analyze(context.Background(), analyzeRequest(t, *vault))
+	require.NoError(t, err)
+	d := findDiag(resp, "KV-006", string(vault.URN))
+	require.NotNil(t, d, "got %v, want an unverifiable KV-006", diags(resp))
+	assert.Equal(t, pulumirpc.EnforcementLevel_ADVISORY, d.GetEnforcementLevel())
+	assert.Contains(t, d.GetMessage(), "'properties.tenantId' is kept as a Pulumi secret")
+	assert.NotContains(t, d.GetMessage(), "again")
+	assert.NotContains(t, wire(t, resp), planted)
+}
+
 func TestAnalyzeUnknownIsAdvisoryAndCheckedAgain(t *testing.T) {
 	c, _ := startServer(t, Options{})
 	rs := deepCopy(t, loadExport(t, fixture("export-clean-dev.json")))
