@@ -50,3 +50,10 @@ test_deny_wrong_type_message if {
 	lib.type_noun([1]) == "an array"
 	lib.type_noun(true) == "a boolean"
 }
+
+# A relation through a pinned API-version type is judged as the unversioned type.
+test_urn_type_drops_the_api_version if {
+	lib.urn_type("urn:pulumi:dev::secret-store::azure-native:resources/v20220901:ResourceGroup::rg") == "azure-native:resources:ResourceGroup"
+	lib.urn_type("urn:pulumi:dev::secret-store::kvguard:infra:SecretStore$azure-native:keyvault:Vault::v") == "azure-native:keyvault:Vault"
+	lib.urn_type("urn:pulumi:dev::secret-store::random:index/randomId:RandomId::r") == "random:index/randomId:RandomId"
+}

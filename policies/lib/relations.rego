@@ -61,13 +61,22 @@ ref_key(r, path) := id_key(r.properties[path]) if {
 	count(deps) > 0
 }
 
-# urn_type is the Pulumi type token carried by a URN (the last element of its type chain).
-urn_type(urn) := t if {
+# urn_type is the Pulumi type token carried by a URN (the last element of its type chain),
+# without an azure-native API version: sources judge "azure-native:resources/v20220901:
+# ResourceGroup" as "azure-native:resources:ResourceGroup", and so must a relation through it.
+urn_type(urn) := canonical_type(chain[count(chain) - 1]) if {
 	parts := split(urn, "::")
 	count(parts) >= 4
 	chain := split(parts[2], "$")
-	t := chain[count(chain) - 1]
 }
+
+canonical_type(t) := concat(":", [tokens[0], module, tokens[2]]) if {
+	tokens := split(t, ":")
+	count(tokens) == 3
+	tokens[0] == "azure-native"
+	[module, version] := split(tokens[1], "/")
+	startswith(version, "v")
+} else := t
 
 # --- principals ---------------------------------------------------------------------------
 
@@ -87,14 +96,15 @@ principal_urns := [[lower(pid), i.urn] |
 ]
 
 # principal_identities is the set of managed identities of this stack a role assignment's
-# principal resolves to, through the principalId value or its property dependency.
-principal_identities(r) := by_id | by_dep if {
-	by_id := {u |
-		known_string(r, "principalId")
-		some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
-	}
-	by_dep := {u | some u in dependency_urns(r, "principalId"); identity_urns[u]}
-}
+# principal resolves to: through the principalId value when it is known, else through its
+# property dependency (a known id that is not an identity's is not one, whatever it was
+# computed from).
+principal_identities(r) := {u |
+	known_string(r, "principalId")
+	some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
+} if {
+	known_string(r, "principalId")
+} else := {u | some u in dependency_urns(r, "principalId"); identity_urns[u]}
 
 # principal_type is the declared principalType, lower case; undefined when absent, unknown or
 # secret.

@@ -166,3 +166,8 @@ test_deny_data_role_without_scope if {
 test_allow_other_role_scope_not_a_string if {
 	count(denies([scoped(reader, [sub])])) == 0
 }
+
+test_deny_unknown_scope_resolved_to_pinned_resource_group if {
+	d := denies([unknown_scope(secrets_user, ["urn:pulumi:dev::secret-store::azure-native:resources/v20220901:ResourceGroup::rg"])])
+	count(d) == 1
+}

@@ -97,11 +97,22 @@ deny contains lib.fail(r, msg) if {
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
 	is_write_role(r)
-	not lib.is_workload(r)
-	t := lib.principal_type(r)
-	t != "group"
+	not_a_group(r)
 	msg := sprintf("%s grants the write role %s to a principal that is not a group.", [lib.label(r), lib.role_label(r)])
 }
+
+# not_a_group holds for a principal nothing shows to be a group: not a workload, and a
+# principalType that is readable but not "Group" (another type, absent or not a string).
+# An unknown or secret principalType is unverifiable instead (below).
+not_a_group(r) if {
+	not lib.is_workload(r)
+	not lib.is_unknown(r, "principalType")
+	not declared_group(r)
+}
+
+# A helper rather than `not lib.principal_type(r) == "group"`: OPA evaluates the call outside
+# the negation, so an absent principalType would leave that line undefined, not true.
+declared_group(r) if lib.principal_type(r) == "group"
 
 # An assignment whose role id names no role (absent, empty or not a string) grants a role
 # nobody can tell: not a known read role for a workload, perhaps a write role for a principal
@@ -116,10 +127,7 @@ deny contains lib.fail(r, msg) if {
 
 read_only_applies(r) if lib.is_workload(r)
 
-read_only_applies(r) if {
-	not lib.is_workload(r)
-	lib.principal_type(r) != "group"
-}
+read_only_applies(r) if not_a_group(r)
 
 no_role_msg(r) := sprintf("%s does not set roleDefinitionId, so the role it grants is not a known read role.", [lib.label(r)]) if {
 	object.get(r.properties, "roleDefinitionId", null) == null

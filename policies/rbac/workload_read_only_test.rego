@@ -246,3 +246,19 @@ test_unknown_role_id_is_not_a_missing_one if {
 	some f in warns(resources)
 	f.unknown == "roleDefinitionId"
 }
+
+# Write roles go to groups only: a principal whose type is absent or not a string is not
+# shown to be one.
+test_deny_officer_to_principal_without_type if {
+	d := denies([assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "roleDefinitionId": secrets_officer}, {})])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:authorization:RoleAssignment::ra", "msg": "Role assignment 'ra' grants the write role 'Key Vault Secrets Officer' to a principal that is not a group."}}
+	count(denies([assignment(grant(["Group"], secrets_officer), {})])) == 1
+}
+
+# A known principal id that is no identity's is judged by its principalType, whatever the
+# property was computed from.
+test_allow_known_group_principal_despite_identity_dependency if {
+	identity_with_id := object.union(identity, {"unknown": [], "properties": {"principalId": "11111111-2222-4333-8444-555555555555"}})
+	r := assignment(grant("Group", secrets_officer), {"propertyDependencies": {"principalId": [identity_urn]}})
+	count(denies([identity_with_id, r])) == 0
+}
