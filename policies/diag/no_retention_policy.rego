@@ -40,7 +40,7 @@ deny contains lib.fail(r, msg) if {
 	days := entry.retentionPolicy.days
 	is_number(days)
 	days > 0
-	msg := sprintf("%s sets a %d-day retention policy on %s entry %d.", [lib.label(r), days, list, i])
+	msg := sprintf("%s sets a %v-day retention policy on %s entry %d.", [lib.label(r), days, list, i])
 }
 
 deny contains lib.fail(r, msg) if {

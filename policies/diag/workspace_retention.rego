@@ -46,7 +46,7 @@ deny contains lib.fail(r, msg) if {
 	days := r.properties.retentionInDays
 	is_number(days)
 	days < min_days
-	msg := sprintf("%s keeps logs for %d days, fewer than the %d required.", [lib.label(r), days, min_days])
+	msg := sprintf("%s keeps logs for %v days, fewer than the %v required.", [lib.label(r), days, min_days])
 }
 
 deny contains lib.fail(r, msg) if {
@@ -62,7 +62,7 @@ deny contains lib.fail(r, msg) if {
 	not lib.is_unknown(r, "retentionInDays")
 	object.get(r.properties, "retentionInDays", null) == null
 	azure_default_days < min_days
-	msg := sprintf("%s does not set retentionInDays, so it keeps logs for %d days, fewer than the %d required.", [lib.label(r), azure_default_days, min_days])
+	msg := sprintf("%s does not set retentionInDays, so it keeps logs for %v days, fewer than the %v required.", [lib.label(r), azure_default_days, min_days])
 }
 
 warn contains lib.unverifiable(r, "retentionInDays") if {

@@ -84,3 +84,8 @@ test_unknown_secret_retention_is_unverifiable if {
 		"unknown": "retentionInDays",
 	}}
 }
+
+test_deny_fractional_retention_message if {
+	d := denies([workspace({"retentionInDays": 89.5}, [])], 90)
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:operationalinsights:Workspace::logs", "msg": "Log Analytics workspace 'logs' keeps logs for 89.5 days, fewer than the 90 required."}}
+}

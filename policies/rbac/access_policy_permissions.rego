@@ -61,6 +61,32 @@ deny contains lib.fail(r, msg) if {
 	msg := sprintf("%s has an inline access policy that grants '%s' on %s.", [lib.label(r), p, kind])
 }
 
+# A permission list that is not a list (the string "all", say) cannot be shown to leave out
+# all and purge.
+deny contains lib.fail(r, msg) if {
+	some r in lib.access_policies
+	some kind in kinds
+	v := r.properties.policy.permissions[kind]
+	not_a_list(v)
+	msg := lib.wrong_type(r, sprintf("policy.permissions.%s", [kind]), v, "a list of permissions")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	aps := r.properties.properties.accessPolicies
+	is_array(aps)
+	some i, ap in aps
+	some kind in kinds
+	v := ap.permissions[kind]
+	not_a_list(v)
+	msg := lib.wrong_type(r, sprintf("accessPolicies[%d].permissions.%s", [i, kind]), v, "a list of permissions")
+}
+
+not_a_list(v) if {
+	v != null
+	not is_array(v)
+}
+
 warn contains lib.unverifiable(r, u) if {
 	some r in lib.access_policies
 	some u in lib.unreadable_paths(r)

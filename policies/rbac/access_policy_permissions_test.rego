@@ -110,3 +110,14 @@ test_unknown_secret_inline_entry_is_unverifiable if {
 	r := object.union(vault([], []), {"secret": ["properties.accessPolicies.0.permissions.secrets"]})
 	{f.unknown | some f in warns([r])} == {"properties.accessPolicies.0.permissions.secrets"}
 }
+
+# A permission "list" that is a string may be "all": it fails rather than pass unread.
+test_deny_permissions_not_a_list if {
+	d := denies([access_policy({"secrets": "all"}, [])])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:AccessPolicy::ap", "msg": "Key Vault access policy 'ap' sets policy.permissions.secrets to a string, not a list of permissions."}}
+}
+
+test_deny_inline_permissions_not_a_list if {
+	d := denies([vault([{"objectId": "x", "tenantId": "y", "permissions": {"keys": "purge"}}], [])])
+	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault", "msg": "Key Vault 'vault' sets accessPolicies[0].permissions.keys to a string, not a list of permissions."}}
+}

@@ -112,7 +112,7 @@ unresolved_locks := {l |
 	some l in lib.locks
 	lib.is_unknown(l, "resourceName")
 	count(lib.dependency_urns(l, "resourceName")) == 0
-	keyvault_namespace(l)
+	on_vault_type(l)
 }
 
 # One unresolved lock is enough to name in every finding; picked once, not per vault.
@@ -150,7 +150,7 @@ vault_lock_keys(v) := {concat("", ["urn:", v.urn])} | {concat("", ["name:", lowe
 # name is computed from. Dependencies of its other properties (notes that mention a vault)
 # say nothing about which vault is locked.
 lock_keys(l) := name_keys | dependency_keys if {
-	keyvault_namespace(l)
+	on_vault_type(l)
 	name_keys := {concat("", ["name:", lower(name)]) |
 		name := l.properties.resourceName
 		is_string(name)
@@ -170,9 +170,13 @@ locks_by_key := {k: ls |
 
 lock_entries := [[k, l] | some l in lib.locks; some k in lock_keys(l)]
 
-# A lock on a same-named resource of another provider does not protect the vault.
-keyvault_namespace(l) if {
+# A lock on a same-named resource of another provider, or of another Key Vault type (a
+# managed HSM), does not protect the vault.
+on_vault_type(l) if {
 	namespace := object.get(l.properties, "resourceProviderNamespace", "Microsoft.KeyVault")
 	is_string(namespace)
 	lower(namespace) == "microsoft.keyvault"
+	resource_type := object.get(l.properties, "resourceType", "vaults")
+	is_string(resource_type)
+	lower(resource_type) == "vaults"
 }

@@ -180,3 +180,9 @@ test_allow_secret_lock_target_resolved_through_dependency if {
 	count(deletion_guard.deny) == 0 with input as inp
 	count(deletion_guard.warn) == 0 with input as inp
 }
+
+test_deny_prod_vault_lock_on_managed_hsm if {
+	l := lock({"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "managedHSMs"}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}

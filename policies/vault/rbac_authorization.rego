@@ -60,6 +60,17 @@ deny contains lib.fail(r, msg) if {
 	msg := sprintf("%s grants access through inline access policies.", [lib.label(r)])
 }
 
+# A list is what ARM takes (an object of entries still counts as policies, above); any other
+# value cannot be read as "no access policies".
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	v := r.properties.properties.accessPolicies
+	v != null
+	not is_array(v)
+	not is_object(v)
+	msg := lib.wrong_type(r, "accessPolicies", v, "a list of access policies")
+}
+
 deny contains lib.fail(r, msg) if {
 	some r in lib.access_policies
 	msg := sprintf("%s grants vault access outside Azure RBAC.", [lib.label(r)])

@@ -84,3 +84,9 @@ test_unknown_secret_rbac_flag_is_unverifiable if {
 	count(rbac_authorization.deny) == 0 with input as inp
 	{w.unknown | some w in rbac_authorization.warn} == {"properties.enableRbacAuthorization"} with input as inp
 }
+
+# A value that is neither a list nor an object cannot be read as "no access policies".
+test_deny_access_policies_not_a_list if {
+	got := rbac_authorization.deny with input as doc([vault({"enableRbacAuthorization": true, "accessPolicies": 5}, [])])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' sets accessPolicies to a number, not a list of access policies."}}
+}
