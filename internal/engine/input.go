@@ -165,6 +165,9 @@ func (c *converter) resourceValue(r *model.Resource) (ast.Value, error) {
 		}
 		o.Insert(ast.InternedTerm("oldProperties"), ast.NewTerm(old))
 	}
+	if len(r.OldUnreadable) > 0 {
+		o.Insert(ast.InternedTerm("oldUnreadable"), c.stringsTerm(r.OldUnreadable))
+	}
 	if len(r.Plaintext) > 0 {
 		o.Insert(ast.InternedTerm("plaintext"), c.stringsTerm(r.Plaintext))
 	}

@@ -66,6 +66,9 @@ type Resource struct {
 	Properties map[string]any `json:"properties"`
 	// OldProperties are the properties before the change (update, replace, delete), if any.
 	OldProperties map[string]any `json:"oldProperties,omitempty"`
+	// OldUnreadable are the paths of OldProperties whose values were unknown or secret and
+	// are removed, so a policy comparing old with new can tell a gap from an absent setting.
+	OldUnreadable []string `json:"oldUnreadable,omitempty"`
 	Unknown       []string       `json:"unknown"`
 	Secret        []string       `json:"secret"`
 	// Plaintext lists sensitive fields (a Key Vault secret's value) that held a plain,

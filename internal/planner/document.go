@@ -31,7 +31,7 @@ func (p *Plan) Document(now time.Time) (*model.Document, error) {
 			r.Properties = overlayProps(dropNulls(s.Inputs), dropNulls(s.Outputs))
 		}
 		if s.Old != nil && s.Op != model.OpCreate {
-			r.OldProperties = s.Old.InputProps()
+			r.OldProperties = overlayProps(dropNulls(s.Old.InputProps()), dropNulls(s.Old.OutputProps()))
 		}
 		rs = append(rs, r)
 	}

@@ -338,7 +338,25 @@ func TestOldStateIsCleanedByItsOwnType(t *testing.T) {
 		Type:   "azure-native:keyvault/v20230701:Secret",
 		Inputs: map[string]any{"properties": map[string]any{"value": planted}},
 	}
-	assert.NotContains(t, string(mustMarshal(t, oldProperties(old))), planted)
+	props, _ := oldProperties(old)
+	assert.NotContains(t, string(mustMarshal(t, props)), planted)
+}
+
+// The previous state is compared as Azure had it: outputs overlaid on inputs, and a secret or
+// unknown value named as unreadable rather than read as absent.
+func TestOldStateOverlaysOutputsAndNamesUnreadableValues(t *testing.T) {
+	old := &apitype.ResourceV3{
+		URN:     "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault",
+		Type:    "azure-native:keyvault:Vault",
+		Inputs:  map[string]any{"vaultName": "kv", "properties": map[string]any{"sku": map[string]any{"name": "standard"}}},
+		Outputs: map[string]any{"properties": map[string]any{"enableRbacAuthorization": true, "tenantId": map[string]any{model.SecretSigKey: model.SecretSigValue, "plaintext": `"` + planted + `"`}}},
+	}
+	props, unreadable := oldProperties(old)
+	got, ok := lookup(props, "properties.enableRbacAuthorization")
+	assert.True(t, ok, "a setting only in the outputs is part of the old state")
+	assert.Equal(t, true, got)
+	assert.Equal(t, []string{"properties.tenantId"}, unreadable)
+	assert.NotContains(t, string(mustMarshal(t, props)), planted)
 }
 
 func TestDuplicateKeysAreRefused(t *testing.T) {

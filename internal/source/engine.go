@@ -40,7 +40,8 @@ type EngineResource struct {
 	// Properties are the resource's inputs (or inputs overlaid with outputs, as the caller
 	// sees fit); secrets and unknowns are handled as FromPropertyMap describes.
 	Properties resource.PropertyMap
-	// OldProperties are the inputs before the change, if any.
+	// OldProperties are the properties before the change, if any: inputs overlaid with
+	// outputs, as the caller sees fit for Properties.
 	OldProperties  resource.PropertyMap
 	SourcePosition string // Pulumi's "project:///main.go#12,3" or already "main.go:12"
 }
@@ -90,7 +91,8 @@ func FromEngineResource(r EngineResource) (model.Resource, error) {
 		out.PropertyDependencies[k] = append([]string{}, v...)
 	}
 	if r.OldProperties != nil {
-		out.OldProperties = Normalize(typ, plainMap(r.OldProperties)).Properties
+		old := Normalize(typ, plainMap(r.OldProperties))
+		out.OldProperties, out.OldUnreadable = old.Properties, unreadablePaths(old)
 	}
 	return out, nil
 }

@@ -331,7 +331,7 @@ func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, e
 	if err != nil {
 		return model.Resource{}, urnParts{}, err
 	}
-	r.OldProperties = oldProperties(step.OldState)
+	r.OldProperties, r.OldUnreadable = oldProperties(step.OldState)
 	if isReplaceOp(step.Op) {
 		r.ReplaceReasons = replaceReasons(step)
 	}

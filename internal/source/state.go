@@ -75,18 +75,28 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 	return r, u, nil
 }
 
-// oldProperties cleans a previous state's inputs by the rules of its own type. Their unknown
-// and secret paths are not recorded (the model has lists for the new properties only) but the
-// values are still dropped.
-func oldProperties(st *apitype.ResourceV3) map[string]any {
+// oldProperties cleans a previous state by the rules of its own type: its outputs overlaid on
+// its inputs, as for the new state, so a setting Azure defaulted (in the outputs only) is what
+// a change is compared with. The unknown and secret paths come back as unreadable: their
+// values are dropped, and a policy comparing old with new must not read the gap as absent.
+func oldProperties(st *apitype.ResourceV3) (props map[string]any, unreadable []string) {
 	if st == nil {
-		return nil
+		return nil, nil
 	}
 	typ := string(st.Type)
 	if u, err := resource.ParseURN(string(st.URN)); typ == "" && err == nil && u.IsValid() {
 		typ = u.Type().String()
 	}
-	return Normalize(CanonicalType(typ), wholeBag(st.Inputs)).Properties
+	n := Normalize(CanonicalType(typ), overlayProps(wholeBag(st.Inputs), wholeBag(st.Outputs)))
+	return n.Properties, unreadablePaths(n)
+}
+
+// unreadablePaths are a normalised bag's unknown and secret paths together; nil when none.
+func unreadablePaths(n Normalized) []string {
+	if len(n.Unknown)+len(n.Secret) == 0 {
+		return nil
+	}
+	return append(slices.Clone(n.Unknown), n.Secret...)
 }
 
 // wholeBag is a state's inputs or outputs as a bag of properties. Pulumi never writes a bag

@@ -96,15 +96,33 @@ principal_urns := [[lower(pid), i.urn] |
 ]
 
 # principal_identities is the set of managed identities of this stack a role assignment's
-# principal resolves to: through the principalId value when it is known, else through its
-# property dependency (a known id that is not an identity's is not one, whatever it was
-# computed from).
-principal_identities(r) := {u |
+# principal resolves to: through the principalId value, or through its property dependency on
+# an identity, unless both ids are known and differ (a known id that is not the identity's is
+# not that identity, whatever it was computed from).
+principal_identities(r) := by_id | by_dep if {
+	by_id := {u |
+		known_string(r, "principalId")
+		some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
+	}
+	by_dep := {u |
+		some u in dependency_urns(r, "principalId")
+		identity_urns[u]
+		not other_principal(r, u)
+	}
+}
+
+other_principal(r, identity_urn) if {
 	known_string(r, "principalId")
-	some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
-} if {
-	known_string(r, "principalId")
-} else := {u | some u in dependency_urns(r, "principalId"); identity_urns[u]}
+	pids := principals_by_identity[identity_urn]
+	not pids[lower(r.properties.principalId)]
+}
+
+# principals_by_identity maps an identity's URN to its known principal ids (a set: the two
+# halves of a replacement share the URN).
+principals_by_identity := {u: pids |
+	some u in {x | some [_, x] in principal_urns}
+	pids := {p | some [p, u2] in principal_urns; u2 == u}
+}
 
 # principal_type is the declared principalType, lower case; undefined when absent, unknown or
 # secret.

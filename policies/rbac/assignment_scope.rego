@@ -57,15 +57,35 @@ scope_kind(r) := kind if {
 	kind := kinds[0]
 } else := kind if {
 	lib.is_unknown(r, "scope")
-	kinds := [k | some u in lib.dependency_urns(r, "scope"); k := broad_types[lib.urn_type(u)]]
+	deps := lib.dependency_urns(r, "scope")
+	kinds := dependency_kinds(deps)
 	count(kinds) > 0
+	count(kinds) == count(deps)
 	kind := kinds[0]
 }
 
-# scope_resolved holds when the scope is known or depends on a resource of this stack.
+# dependency_kinds are the broad scope kinds among the resources an unknown scope depends on.
+dependency_kinds(deps) := [k | some u in deps; k := broad_types[lib.urn_type(u)]]
+
+# scope_ambiguous holds for an unknown scope computed from a broad resource and from another
+# one (`pulumi.Sprintf("%s/providers/Microsoft.KeyVault/vaults/%s", rg.ID(), vault.Name)` names
+# the vault; the resource group's id alone names the group): the dependencies do not say which.
+scope_ambiguous(r) if {
+	lib.is_unknown(r, "scope")
+	deps := lib.dependency_urns(r, "scope")
+	n := count(dependency_kinds(deps))
+	n > 0
+	n < count(deps)
+}
+
+# scope_resolved holds when the scope is known or depends on resources of this stack that
+# settle its kind.
 scope_resolved(r) if lib.known_string(r, "scope")
 
-scope_resolved(r) if count(lib.dependency_urns(r, "scope")) > 0
+scope_resolved(r) if {
+	count(lib.dependency_urns(r, "scope")) > 0
+	not scope_ambiguous(r)
+}
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments

@@ -255,10 +255,16 @@ test_deny_officer_to_principal_without_type if {
 	count(denies([assignment(grant(["Group"], secrets_officer), {})])) == 1
 }
 
-# A known principal id that is no identity's is judged by its principalType, whatever the
-# property was computed from.
+# A known principal id that is not the identity's known id is judged by its principalType,
+# whatever the property was computed from.
 test_allow_known_group_principal_despite_identity_dependency if {
 	identity_with_id := object.union(identity, {"unknown": [], "properties": {"principalId": "11111111-2222-4333-8444-555555555555"}})
 	r := assignment(grant("Group", secrets_officer), {"propertyDependencies": {"principalId": [identity_urn]}})
 	count(denies([identity_with_id, r])) == 0
+}
+
+# The identity's own id is not known: the dependency is the only evidence, and it says workload.
+test_deny_known_principal_depending_on_identity_without_known_id if {
+	r := assignment(grant("Group", secrets_officer), {"propertyDependencies": {"principalId": [identity_urn]}})
+	count(denies([identity, r])) == 1
 }

@@ -41,6 +41,15 @@ changed contains r if {
 
 old_rbac(r) := object.get(r.oldProperties, ["properties", "enableRbacAuthorization"], false) == true
 
+old_path := concat(".", ["oldProperties", path])
+
+# old_unreadable holds when the previous value was unknown or a Pulumi secret (the source
+# removed it and named it in oldUnreadable): absent is then not "off".
+old_unreadable(r) if {
+	some u in object.get(r, "oldUnreadable", [])
+	startswith(concat("", [path, "."]), concat("", [u, "."]))
+}
+
 new_rbac(r) := object.get(r.properties, ["properties", "enableRbacAuthorization"], false) == true
 
 # new_value is the new enableRbacAuthorization when it is set (not null).
@@ -61,6 +70,7 @@ deny contains lib.fail(r, msg) if {
 	some r in changed
 	not lib.is_unknown(r, path)
 	not mistyped(r)
+	not old_unreadable(r)
 	not old_rbac(r)
 	new_rbac(r)
 	msg := sprintf("%s switches from access policies to RBAC authorization, which changes who can reach its data at once.", [lib.label(r)])
@@ -70,6 +80,7 @@ deny contains lib.fail(r, msg) if {
 	some r in changed
 	not lib.is_unknown(r, path)
 	not mistyped(r)
+	not old_unreadable(r)
 	old_rbac(r)
 	not new_rbac(r)
 	msg := sprintf("%s switches from RBAC authorization to access policies, which changes who can reach its data at once.", [lib.label(r)])
@@ -78,4 +89,11 @@ deny contains lib.fail(r, msg) if {
 warn contains lib.unverifiable(r, path) if {
 	some r in changed
 	lib.is_unknown(r, path)
+}
+
+warn contains lib.unverifiable_msg(r, old_path, msg) if {
+	some r in changed
+	not lib.is_unknown(r, path)
+	old_unreadable(r)
+	msg := sprintf("%s had no readable enableRbacAuthorization before this change (unknown or kept as a Pulumi secret), so a switch between access policies and RBAC cannot be checked.", [lib.label(r)])
 }

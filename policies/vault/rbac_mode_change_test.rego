@@ -70,3 +70,22 @@ test_unknown_secret_new_value_is_unverifiable if {
 	count(rbac_mode_change.deny) == 0 with input as inp
 	{w.unknown | some w in rbac_mode_change.warn} == {"properties.enableRbacAuthorization"} with input as inp
 }
+
+# The previous value was a Pulumi secret (removed and named in oldUnreadable): not "off".
+test_unknown_old_secret_value_is_unverifiable if {
+	inp := doc("update", {}, {"enableRbacAuthorization": true}, [])
+	secret_old := {"now": inp.now, "profile": inp.profile, "resources": [object.union(inp.resources[0], {"oldUnreadable": ["properties.enableRbacAuthorization"]})]}
+	count(rbac_mode_change.deny) == 0 with input as secret_old
+	rbac_mode_change.warn == {{
+		"urn": urn,
+		"msg": "Key Vault 'vault' had no readable enableRbacAuthorization before this change (unknown or kept as a Pulumi secret), so a switch between access policies and RBAC cannot be checked.",
+		"unknown": "oldProperties.properties.enableRbacAuthorization",
+	}} with input as secret_old
+}
+
+test_unknown_old_properties_whole_secret_is_unverifiable if {
+	inp := doc("update", {}, {"enableRbacAuthorization": true}, [])
+	secret_old := {"now": inp.now, "profile": inp.profile, "resources": [object.union(inp.resources[0], {"oldUnreadable": ["properties"]})]}
+	count(rbac_mode_change.deny) == 0 with input as secret_old
+	count(rbac_mode_change.warn) == 1 with input as secret_old
+}
