@@ -81,15 +81,15 @@ type Server struct {
 	exceptions     []engine.Exception
 	exceptionsFile string
 
-	mu         sync.Mutex
-	stack      string                  // from ConfigureStack; empty until then
-	project    string                  // from ConfigureStack
+	mu      sync.Mutex
+	stack   string // from ConfigureStack; empty until then
+	project string // from ConfigureStack
 	// environment is the stack config's "<project>:environment" (from ConfigureStack), which
 	// raises the profile as it does for `kvguard check` on a preview; a secret one counts as
 	// prod, as there.
 	environment string
-	config     engine.PackConfig       // from Configure
-	advertised map[string]engine.Level // levels the last GetAnalyzerInfo reported
+	config      engine.PackConfig       // from Configure
+	advertised  map[string]engine.Level // levels the last GetAnalyzerInfo reported
 	// reported remembers what Analyze already told Pulumi, keyed by policy, URN and status,
 	// so AnalyzeStack does not repeat a finding; a pass or an unknown in Analyze is checked
 	// again by AnalyzeStack over the outputs and the whole stack.

@@ -69,8 +69,8 @@ type Resource struct {
 	// OldUnreadable are the paths of OldProperties whose values were unknown or secret and
 	// are removed, so a policy comparing old with new can tell a gap from an absent setting.
 	OldUnreadable []string `json:"oldUnreadable,omitempty"`
-	Unknown       []string       `json:"unknown"`
-	Secret        []string       `json:"secret"`
+	Unknown       []string `json:"unknown"`
+	Secret        []string `json:"secret"`
 	// Plaintext lists sensitive fields (a Key Vault secret's value) that held a plain,
 	// non-secret value; the value itself is removed like a secret's.
 	Plaintext            []string            `json:"plaintext,omitempty"`
