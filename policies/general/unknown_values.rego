@@ -30,6 +30,9 @@
 #     - azure-native:keyvault:AccessPolicy
 #     - azure-native:authorization:RoleAssignment
 #     - azure-native:authorization:ManagementLockAtResourceLevel
+#     - azure-native:authorization:ManagementLockAtResourceGroupLevel
+#     - azure-native:authorization:ManagementLockAtSubscriptionLevel
+#     - azure-native:authorization:ManagementLockByScope
 #     - azure-native:insights:DiagnosticSetting
 #     - azure-native:operationalinsights:Workspace
 #     - azure-native:managedidentity:UserAssignedIdentity

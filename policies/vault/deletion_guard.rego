@@ -4,9 +4,11 @@
 #   Deleting or replacing a vault or secret destroys key material and secret values that other
 #   systems depend on; a replace looks harmless in a diff but deletes the existing resource.
 #   In production every vault must also be guarded against accidental deletion, by Pulumi's
-#   `protect` option or by a `CanNotDelete` management lock on the vault. A lock counts when its
-#   `resourceName` is the vault's name or when it takes a value from the vault
-#   (`propertyDependencies`). A `pulumi preview --json` without `--show-sames` leaves unchanged
+#   `protect` option or by a `CanNotDelete` management lock that covers it: a resource-level
+#   lock whose `resourceName` is the vault's name (or, while that name cannot be read, takes it
+#   from the vault through `propertyDependencies`), a lock by scope on the vault, its resource
+#   group or the subscription, a resource-group lock on its group, or a subscription lock.
+#   A `pulumi preview --json` without `--show-sames` leaves unchanged
 #   locks out, so there an unprotected vault that the change only updates is unverifiable. So
 #   is a vault that a lock may cover whose `level` cannot be read (unknown until the update
 #   runs, or a Pulumi secret), or when a lock's `resourceName` cannot be read and does not
@@ -132,24 +134,58 @@ pending_locks(v) := {l |
 
 lock_pending(v) if count(pending_locks(v)) > 0
 
-# vault_locks are the locks that target a vault: by the vault name they name (with the Key
-# Vault provider namespace) or, when that name cannot be read, through its dependency on the
-# vault. Looked up in an
-# index built once, not by testing every lock against every vault, which is quadratic.
+# vault_locks are the locks that cover a vault, looked up by key in an index built once, not
+# by testing every lock against every vault, which is quadratic. A vault's keys: its URN and
+# name (for resource-level locks and locks by scope on it), its resource group's (for
+# resource-group locks and locks by scope on the group) and the subscription (every
+# subscription lock: a stack deploys into one subscription per provider).
 vault_locks(v) := {l |
 	some k in vault_lock_keys(v)
 	some l in object.get(locks_by_key, k, set())
 }
 
-vault_lock_keys(v) := {concat("", ["urn:", v.urn])} | {concat("", ["name:", lower(name)]) |
+vault_lock_keys(v) := (({concat("", ["urn:", v.urn]), "subscription"} | group_keys(v)) | {concat("", ["name:", lower(name)]) |
 	name := v.properties.vaultName
 	is_string(name)
+}) | id_scope_keys(v)
+
+# id_scope_keys are the scopes above a vault with a known id (group and subscription), for
+# locks by scope on them.
+id_scope_keys(v) := {concat("", ["scope:", s]) |
+	is_string(v.id)
+	parts := split(lib.scope(v.id), "/")
+	some n in [3, 5]
+	count(parts) > n
+	s := concat("/", array.slice(parts, 0, n))
 }
 
-# A lock targets the vault it names, or, while that name cannot be read, the resources the
-# name is computed from. Dependencies of its other properties (notes that mention a vault)
-# say nothing about which vault is locked.
+# group_keys name the resource group of r (a vault or a resource-group lock, both carry
+# resourceGroupName): by its name, or while that cannot be read, by the resource groups of
+# this stack it is computed from, and their names.
+group_keys(r) := {concat("", ["group:", lower(name)]) |
+	name := r.properties.resourceGroupName
+	is_string(name)
+} | {k |
+	lib.is_unknown(r, "resourceGroupName")
+	some u in lib.dependency_urns(r, "resourceGroupName")
+	some k in resource_group_keys(u)
+}
+
+# resource_group_keys are the keys a resource group of this stack is known by.
+resource_group_keys(urn) := {concat("", ["group-urn:", urn])} | {concat("", ["group:", lower(g.properties.resourceGroupName)]) |
+	some g in resource_groups
+	g.urn == urn
+	is_string(g.properties.resourceGroupName)
+}
+
+resource_groups := object.get(lib.by_type, "azure-native:resources:ResourceGroup", set())
+
+# lock_keys are the keys of what a lock covers, by its type.
+# A resource-level lock covers the vault it names, or, while that name cannot be read, the
+# resources the name is computed from. Dependencies of its other properties (notes that
+# mention a vault) say nothing about which vault is locked.
 lock_keys(l) := name_keys | dependency_keys if {
+	l.type == lib.type_lock
 	on_vault_type(l)
 	name_keys := {concat("", ["name:", lower(name)]) |
 		name := l.properties.resourceName
@@ -159,7 +195,41 @@ lock_keys(l) := name_keys | dependency_keys if {
 		lib.is_unknown(l, "resourceName")
 		some u in lib.dependency_urns(l, "resourceName")
 	}
+} else := group_keys(l) if {
+	l.type == type_group_lock
+} else := {"subscription"} if {
+	l.type == type_subscription_lock
+} else := scope_lock_keys(l)
+
+# A lock by scope covers what its scope names: a vault (by name), a resource group, the
+# subscription, or any resource of this stack its unreadable scope is computed from.
+scope_lock_keys(l) := {k |
+	lib.known_string(l, "scope")
+	s := lib.scope(l.properties.scope)
+	some k in scope_keys(s)
+} | {k |
+	lib.is_unknown(l, "scope")
+	some u in lib.dependency_urns(l, "scope")
+	some k in ({concat("", ["urn:", u])} | resource_group_keys(u))
 }
+
+scope_keys(s) := {"subscription", concat("", ["scope:", s])} if {
+	regex.match(`^/subscriptions/[^/]+$`, s)
+} else := {concat("", ["group:", parts[4]]), concat("", ["scope:", s])} if {
+	regex.match(`^/subscriptions/[^/]+/resourcegroups/[^/]+$`, s)
+	parts := split(s, "/")
+} else := {concat("", ["name:", parts[8]])} if {
+	regex.match(`^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/vaults/[^/]+$`, s)
+	parts := split(s, "/")
+} else := set()
+
+type_group_lock := "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+
+type_subscription_lock := "azure-native:authorization:ManagementLockAtSubscriptionLevel"
+
+type_scope_lock := "azure-native:authorization:ManagementLockByScope"
+
+all_locks := ((lib.locks | object.get(lib.by_type, type_group_lock, set())) | object.get(lib.by_type, type_subscription_lock, set())) | object.get(lib.by_type, type_scope_lock, set())
 
 # A comprehension over the distinct keys, not a `x[k] contains l` rule (superlinear in OPA);
 # the inner comprehension is indexed on k, so the grouping is one pass.
@@ -168,7 +238,7 @@ locks_by_key := {k: ls |
 	ls := {l | some [k2, l] in lock_entries; k2 == k}
 }
 
-lock_entries := [[k, l] | some l in lib.locks; some k in lock_keys(l)]
+lock_entries := [[k, l] | some l in all_locks; some k in lock_keys(l)]
 
 # A lock on a same-named resource of another provider, or of another Key Vault type (a
 # managed HSM), does not protect the vault.

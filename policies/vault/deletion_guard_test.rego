@@ -186,3 +186,73 @@ test_deny_prod_vault_lock_on_managed_hsm if {
 	got := deletion_guard.deny with input as doc("prod", [vault("create", false), l])
 	got == {{"urn": vault_urn, "msg": unprotected_msg}}
 }
+
+vault_id := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg-secret-store-prod/providers/Microsoft.KeyVault/vaults/kv-store-prod"
+
+# placed is the unprotected prod vault with its resource group and, when created, its id.
+placed := object.union(vault("same", false), {"id": vault_id, "properties": {"resourceGroupName": "rg-secret-store-prod"}})
+
+other_lock(type, props, unknown, deps) := object.union(lock(props, unknown, deps), {
+	"type": type,
+	"urn": concat("", ["urn:pulumi:prod::secret-store::", type, "::other-lock"]),
+})
+
+group_lock_type := "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+
+scope_lock_type := "azure-native:authorization:ManagementLockByScope"
+
+rg_urn := "urn:pulumi:prod::secret-store::azure-native:resources:ResourceGroup::rg"
+
+rg := {
+	"urn": rg_urn, "type": "azure-native:resources:ResourceGroup", "name": "rg", "op": "same", "custom": true,
+	"properties": {"resourceGroupName": "rg-secret-store-prod"}, "unknown": [], "secret": [],
+}
+
+test_allow_prod_vault_resource_group_lock if {
+	l := other_lock(group_lock_type, {"level": "CanNotDelete", "resourceGroupName": "RG-Secret-Store-Prod"}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [placed, l])
+}
+
+test_deny_prod_vault_lock_on_other_resource_group if {
+	l := other_lock(group_lock_type, {"level": "CanNotDelete", "resourceGroupName": "rg-other"}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [placed, l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+# The lock's group is unknown until the update runs but comes from the vault's group.
+test_allow_prod_vault_resource_group_lock_through_dependency if {
+	l := other_lock(group_lock_type, {"level": "CanNotDelete"}, ["resourceGroupName"], {"resourceGroupName": [rg_urn]})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [placed, rg, l])
+}
+
+test_allow_prod_vault_subscription_lock if {
+	l := other_lock("azure-native:authorization:ManagementLockAtSubscriptionLevel", {"level": "CanNotDelete"}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [placed, l])
+}
+
+test_allow_prod_vault_lock_by_scope_on_vault_and_group if {
+	on_vault := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": vault_id}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), on_vault])
+	on_group := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourcegroups/rg-secret-store-prod/"}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [placed, on_group])
+}
+
+test_allow_prod_vault_lock_by_unknown_scope_from_vault if {
+	l := other_lock(scope_lock_type, {"level": "CanNotDelete"}, ["scope"], {"scope": [vault_urn]})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), l])
+}
+
+test_deny_prod_vault_lock_by_scope_on_other_vault if {
+	l := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": replace(vault_id, "kv-store-prod", "kv-other")}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [placed, l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+test_unknown_level_of_group_lock_is_unverifiable if {
+	l := other_lock(group_lock_type, {"resourceGroupName": "rg-secret-store-prod"}, ["level"], {})
+	inp := doc("prod", [placed, l])
+	count(deletion_guard.deny) == 0 with input as inp
+	some w in deletion_guard.warn with input as inp
+	w.unknown == "level"
+	w.on == "urn:pulumi:prod::secret-store::azure-native:authorization:ManagementLockAtResourceGroupLevel::other-lock"
+}
