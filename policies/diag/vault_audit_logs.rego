@@ -77,8 +77,11 @@ may_send_audit(s) if {
 }
 
 # target_keys are the keys of the resource a setting watches: the canonical key of a known
-# resourceUri (and the vault name it ends with), or the URNs an unknown one depends on.
-target_keys(s) := {lib.id_key(uri)} | {concat("", ["vault-name:", name]) |
+# resourceUri (and the vault name it ends with), or the URNs an unknown one depends on. A
+# known resourceUri also offers the vaults it was computed from as "via:" keys, which only a
+# vault that neither a known id nor a readable name identifies carries (vault_keys): the
+# policy pack gets no ids, and a secret vaultName leaves the dependency as the only link.
+target_keys(s) := ({lib.id_key(uri)} | {concat("", ["via:", u]) | some u in lib.dependency_urns(s, "resourceUri")}) | {concat("", ["vault-name:", name]) |
 	some m in regex.find_all_string_submatch_n(vault_id_pattern, lower(uri), 1)
 	name := m[1]
 } if {
@@ -89,8 +92,15 @@ target_keys(s) := {lib.id_key(uri)} | {concat("", ["vault-name:", name]) |
 }
 
 # vault_keys are the keys a setting's target may match for a vault.
-vault_keys(v) := ({v.urn} | {lib.scope(v.id) | is_string(v.id)}) | {concat("", ["vault-name:", lower(v.properties.vaultName)]) |
+vault_keys(v) := (({v.urn} | {lib.scope(v.id) | is_string(v.id)}) | {concat("", ["vault-name:", lower(v.properties.vaultName)]) |
 	is_string(v.properties.vaultName)
+}) | {concat("", ["via:", v.urn]) | unidentifiable(v)}
+
+# object.get, not v.id: OPA evaluates a call's arguments outside the negation, so an absent id
+# would leave `not is_string(v.id)` undefined rather than true.
+unidentifiable(v) if {
+	not is_string(object.get(v, "id", null))
+	not lib.known_string(v, "vaultName")
 }
 
 # A complete rule (not a partial set), so membership tests below do not re-scan settings.

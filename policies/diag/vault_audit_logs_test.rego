@@ -200,3 +200,18 @@ test_allow_secret_workspace_id if {
 	s := setting("s", {"resourceUri": vault_id, "logs": [{"categoryGroup": "audit", "enabled": true}]}, {"secret": ["workspaceId"]})
 	count(denies([vault({"id": vault_id}), s])) == 0
 }
+
+# The policy pack gets no ids; with the vault's name a Pulumi secret, the setting's dependency
+# on the vault is the only link left, and it is followed.
+test_allow_known_uri_to_vault_with_secret_name_through_dependency if {
+	v := object.union(object.remove(vault({}), ["properties"]), {"properties": {}, "secret": ["vaultName"]})
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}]), {"propertyDependencies": {"resourceUri": [vault_urn]}})
+	count(denies([v, s])) == 0
+}
+
+# A vault the known uri does not name, though the setting depends on it, stays unaudited.
+test_deny_known_uri_of_other_vault_despite_dependency if {
+	other := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other"
+	s := setting("s", audit_to_workspace(other, [{"categoryGroup": "audit", "enabled": true}]), {"propertyDependencies": {"resourceUri": [vault_urn]}})
+	count(denies([vault({}), s])) == 1
+}
