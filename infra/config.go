@@ -245,25 +245,6 @@ func (p *problems) unknownKeys(keys []string) {
 	}
 }
 
-// CheckConfigKeys reports the keys of the secret-store namespace that the program does not
-// read. Pulumi gives a program no way to list its config, so callers that hold the whole map
-// (the planner) check it here; LoadConfig checks the map Pulumi passes in PULUMI_CONFIG.
-func CheckConfigKeys(values map[string]string) error {
-	var p problems
-	keys := slices.Collect(maps.Keys(values))
-	p.unknownKeys(keys)
-	// An unreadable secrets list is parse's to report; without it every value would look orphaned.
-	if raw, listed := values[fullKey(keySecrets)]; !listed {
-		p.orphanSecretValues(values, nil)
-	} else if names := declaredSecretNames(raw); names != nil {
-		p.orphanSecretValues(values, names)
-	}
-	if len(p.list) > 0 {
-		return &ConfigError{Problems: p.list}
-	}
-	return nil
-}
-
 // ParseConfig validates stack config values keyed by full config key ("secret-store:owner"),
 // structured values as JSON, as Pulumi hands them to a program. It does not check that secret
 // values came from encrypted config; ParseStackConfig does.
@@ -280,31 +261,38 @@ func ParseStackConfig(values map[string]string, secretKeys []string) (*Config, e
 	return parse(values, secretKeys)
 }
 
-// LoadConfig reads the stack config from ctx and validates it with ParseStackConfig. Pulumi gives
-// programs no way to list config keys through ctx; the CLI passes the whole map in the
-// PULUMI_CONFIG environment variable, which LoadConfig reads for misspelt keys (the planner
-// checks its map with CheckConfigKeys).
+// LoadConfig reads the stack config from ctx and validates it with ParseStackConfig: keys and
+// values in one pass, so every problem is reported together. Pulumi gives programs no way to
+// list config keys through ctx; the CLI passes the whole map in the PULUMI_CONFIG environment
+// variable, which LoadConfig validates when it is set (a misspelt key fails instead of keeping
+// a default). Without it (under mocks) it reads the keys it knows; the planner validates its
+// whole map with ParseStackConfig before it runs the program.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
+	values := map[string]string{}
 	var all map[string]string
 	if raw := os.Getenv(pulumi.EnvConfig); raw != "" && json.Unmarshal([]byte(raw), &all) == nil {
-		if err := CheckConfigKeys(all); err != nil {
-			return nil, err
+		for k, v := range all {
+			if strings.HasPrefix(k, ConfigNamespace+":") {
+				values[k] = v
+			}
 		}
-	}
-	values := map[string]string{}
-	for _, k := range knownKeys {
-		if v, ok := ctx.GetConfig(fullKey(k)); ok {
-			values[fullKey(k)] = v
+	} else {
+		for _, k := range knownKeys {
+			if v, ok := ctx.GetConfig(fullKey(k)); ok {
+				values[fullKey(k)] = v
+			}
+		}
+		for _, name := range declaredSecretNames(values[fullKey(keySecrets)]) {
+			k := fullKey(SecretValueKeyPrefix + name)
+			if v, ok := ctx.GetConfig(k); ok {
+				values[k] = v
+			}
 		}
 	}
 	var secretKeys []string
-	for _, name := range declaredSecretNames(values[fullKey(keySecrets)]) {
-		k := fullKey(SecretValueKeyPrefix + name)
-		if v, ok := ctx.GetConfig(k); ok {
-			values[k] = v
-			if ctx.IsConfigSecret(k) {
-				secretKeys = append(secretKeys, k)
-			}
+	for _, k := range sortedKeys(values) {
+		if IsSecretValueKey(k) && ctx.IsConfigSecret(k) {
+			secretKeys = append(secretKeys, k)
 		}
 	}
 	return ParseStackConfig(values, secretKeys)

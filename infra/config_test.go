@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
 	"github.com/kvguard/kvguard/infra"
+	"github.com/kvguard/kvguard/infra/azuremock"
 )
 
 func TestParseConfigErrors(t *testing.T) {
@@ -150,6 +152,25 @@ func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
 	}
 	assert.Len(t, ce.Problems, len(want), "got problems %v", ce.Problems)
 	assert.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf("invalid stack config (%d problems):", len(want))), "got %q", err.Error())
+}
+
+// Under `pulumi up` the CLI passes the whole config in PULUMI_CONFIG: a misspelt key and the
+// values' problems come back together, and an orphaned secret value is named too.
+func TestLoadConfigReportsKeysAndValuesTogether(t *testing.T) {
+	sc := baseConfig("dev").clone()
+	sc.values["secret-store:logRetentionDay"] = "10"
+	sc.values["secret-store:logRetentionDays"] = "5"
+	sc.values["secret-store:secret-orphan"] = "x"
+	all, err := json.Marshal(sc.values)
+	require.NoError(t, err)
+	t.Setenv(pulumi.EnvConfig, string(all))
+
+	_, err = run(t, "dev", sc, azuremock.Options{})
+	var ce *infra.ConfigError
+	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
+	assert.True(t, ce.Has("secret-store:logRetentionDay", "is not a known config key"), "got %v", ce.Problems)
+	assert.True(t, ce.Has("secret-store:logRetentionDays", "between 30 and 730 days"), "got %v", ce.Problems)
+	assert.True(t, ce.Has("secret-store:secret-orphan", "no secret named"), "got %v", ce.Problems)
 }
 
 func TestParseConfigDefaults(t *testing.T) {

@@ -153,9 +153,6 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	if len(opts.Set) > 0 {
 		configSource += " (with --set)"
 	}
-	if err := infra.CheckConfigKeys(cfg.Values); err != nil {
-		return nil, &InputError{File: configSource, Path: "config", Expected: "keys the program reads", Err: err}
-	}
 	// The planner never decrypts. A secret's value is opaque to the program anyway, but any
 	// other key is read as a setting (a tenant id, a tag), which ciphertext cannot stand in for.
 	for _, k := range cfg.SecretKeys {
@@ -163,6 +160,11 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 			return nil, &InputError{File: configSource, Path: "config." + k,
 				Expected: "a plain value (kvguard plan never decrypts; only the " + infra.SecretValueKeyPrefix + "<name> secret values may be secure:, because the program passes them on unread)"}
 		}
+	}
+	// The whole map, keys and values together, as the program validates what it can read:
+	// under mocks it cannot list the keys, so a misspelt one is caught here.
+	if _, err := infra.ParseStackConfig(cfg.Values, cfg.SecretKeys); err != nil {
+		return nil, &InputError{File: configSource, Path: "config", Expected: "keys and values the program accepts", Err: err}
 	}
 	if opts.State != nil {
 		if err := opts.State.check(opts.Stack, proj.Name); err != nil {

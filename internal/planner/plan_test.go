@@ -370,6 +370,17 @@ func TestPlanConfigErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// A misspelt key does not hide the values' problems: one run lists them all.
+func TestPlanConfigProblemsAreReportedTogether(t *testing.T) {
+	_, err := Run(context.Background(), Options{Dir: repoRoot, Stack: "dev", StackConfig: testConfig,
+		Set: []string{"secret-store:logRetentionDay=10", "secret-store:logRetentionDays=5", "secret-store:secret-orphan=x"}})
+	var ce *infra.ConfigError
+	require.True(t, errors.As(err, &ce), "got %v, want *infra.ConfigError", err)
+	assert.True(t, ce.Has("secret-store:logRetentionDay", "is not a known config key"), "got %v", ce.Problems)
+	assert.True(t, ce.Has("secret-store:logRetentionDays", "between 30 and 730 days"), "got %v", ce.Problems)
+	assert.True(t, ce.Has("secret-store:secret-orphan", "no secret named"), "got %v", ce.Problems)
+}
+
 func TestPlantedSecretNeverLeaves(t *testing.T) {
 	for _, applied := range []bool{false, true} {
 		t.Run(map[bool]string{false: "preview", true: "applied"}[applied], func(t *testing.T) {
