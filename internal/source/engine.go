@@ -56,6 +56,11 @@ func FromEngineResource(r EngineResource) (model.Resource, error) {
 	typ := r.Type
 	if typ == "" {
 		typ = u.Type().String()
+	} else if typ != u.Type().String() {
+		// As for a file (fromState): judging either type could drop the resource from the
+		// policies that should see it. The engine never sends such a pair; an edited export
+		// given to `pulumi policy analyze --file` can.
+		return model.Resource{}, fmt.Errorf("engine resource %q: type %q is not the type its URN names", r.URN, r.Type)
 	}
 	// Before Normalize: a pinned API version ("azure-native:keyvault/v20230701:Secret") must
 	// not hide a Key Vault secret's plain value from it.

@@ -159,6 +159,15 @@ func TestFromEngineResource(t *testing.T) {
 	}
 }
 
+// A type the URN does not name is refused, as in a file: either type could hide the resource.
+func TestFromEngineResourceRefusesAnotherType(t *testing.T) {
+	_, err := FromEngineResource(EngineResource{URN: vaultURN, Type: "azure-native:keyvault:Secret"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not the type its URN names")
+	_, err = FromEngineResource(EngineResource{URN: vaultURN, Type: "azure-native:keyvault:Vault"})
+	assert.NoError(t, err)
+}
+
 func TestFromEngine(t *testing.T) {
 	doc, err := FromEngine(model.SourcePlan, []EngineResource{
 		{URN: vaultURN, Custom: true, SourcePosition: "project:///main.go#3,1",
