@@ -365,6 +365,11 @@ func checkSetting(schema map[string]any, v any) string {
 		return "a boolean"
 	case "integer":
 		if f, ok := toFloat(v); ok && f == math.Trunc(f) {
+			// Beyond 2^53 a JSON number is no longer an exact integer, and beyond int64 the
+			// setting would wrap to a negative number of days.
+			if math.Abs(f) > maxExactInteger {
+				return fmt.Sprintf("an integer from %d to %d", -maxExactInteger, maxExactInteger)
+			}
 			return checkRange(schema, f, "an integer")
 		}
 		return "an integer"
@@ -394,6 +399,9 @@ func checkSetting(schema map[string]any, v any) string {
 	}
 	return "a value of type " + typ
 }
+
+// maxExactInteger is the largest integer a JSON number (a float64) holds exactly.
+const maxExactInteger = 1<<53 - 1
 
 // checkRange applies the schema's JSON-schema "minimum" and "maximum" (a negative validity
 // period would make every secret fail; Azure caps soft delete at 90 days).

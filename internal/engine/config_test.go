@@ -68,6 +68,7 @@ func TestConfigErrors(t *testing.T) {
 		{"scalar for list", `{"TST-003": {"allowedTypes": "text/plain"}}`, "TST-003.allowedTypes", "a list"},
 		{"below minimum", `{"TST-001": {"minRetentionDays": 3}}`, "TST-001.minRetentionDays", "an integer from 7 to 90"},
 		{"above maximum", `{"TST-001": {"minRetentionDays": 120}}`, "TST-001.minRetentionDays", "an integer from 7 to 90"},
+		{"beyond an exact integer", `{"TST-001": {"minRetentionDays": 1e20}}`, "TST-001.minRetentionDays", "an integer from -9007199254740991 to 9007199254740991"},
 		{"duplicate policy key", `{"TST-001": "advisory", "TST-001": "mandatory"}`, "TST-001", "one entry per policy"},
 		{"duplicate setting", `{"TST-001": {"minRetentionDays": 7, "minRetentionDays": 90}}`, "TST-001.minRetentionDays", "each key once, given twice"},
 		{"duplicate list item key", `{"TST-003": {"allowedTypes": [{"a": 1, "a": 2}]}}`, "TST-003.allowedTypes[0].a", "each key once, given twice"},
