@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -306,22 +307,21 @@ func unusedExceptions(live []*liveException) []Exception {
 }
 
 // applyExceptions turns a fail into excepted when a live exception for its policy matches
-// its URN; the first matching exception's reason is kept.
+// its URN; the first matching exception's reason is kept. Every matching exception counts as
+// used: one that overlaps an earlier one still covers the result (and may outlive it), so
+// calling it unused would advise removing cover that is in force.
 func applyExceptions(res *Result, live []*liveException) {
 	if res.Status != StatusFail {
 		return
 	}
 	for _, ex := range live {
-		if ex.Policy != res.PolicyID {
+		if ex.Policy != res.PolicyID || !slices.ContainsFunc(ex.globs, func(g *glob.Pattern) bool { return g.Match(res.URN) }) {
 			continue
 		}
-		for _, g := range ex.globs {
-			if g.Match(res.URN) {
-				res.Status = StatusExcepted
-				res.Exception = ex.Reason
-				ex.used = true
-				return
-			}
+		if res.Status == StatusFail {
+			res.Status = StatusExcepted
+			res.Exception = ex.Reason
 		}
+		ex.used = true
 	}
 }

@@ -186,6 +186,22 @@ func TestEvaluateExceptions(t *testing.T) {
 			wantReason: "used",
 			wantUnused: []string{"typo"},
 		},
+		{
+			// The broad one covers a too and outlives the narrow one: it is in use.
+			name: "an overlapping exception is not unused",
+			exceptions: `exceptions:
+  - policy: TST-001
+    urns: ["*Vault::a"]
+    reason: narrow
+    expires: 2027-01-01
+  - policy: TST-001
+    urns: ["*Vault::*"]
+    reason: broad
+    expires: 2027-06-01
+`,
+			wantStatus: map[string]Status{"TST-001/a": StatusExcepted, "TST-002/a": StatusFail},
+			wantReason: "narrow",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
