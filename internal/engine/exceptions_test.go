@@ -187,7 +187,7 @@ func TestEvaluateExceptions(t *testing.T) {
 			wantUnused: []string{"typo"},
 		},
 		{
-			// The broad one covers a too and outlives the narrow one: it is in use.
+			// The second one covers a too, and outlives the first: it is in use.
 			name: "an overlapping exception is not unused",
 			exceptions: `exceptions:
   - policy: TST-001
@@ -195,7 +195,7 @@ func TestEvaluateExceptions(t *testing.T) {
     reason: narrow
     expires: 2027-01-01
   - policy: TST-001
-    urns: ["*Vault::*"]
+    urns: ["*::a"]
     reason: broad
     expires: 2027-06-01
 `,
