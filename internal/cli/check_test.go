@@ -60,7 +60,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "a prod stack judged as dev says so", args: []string{"check", fixtures + "/export-noncompliant-prod.json", "--stack", "dev"}, wantCode: 1, wantStderr: `the input is of stack "prod" (profile prod); judging it as --stack "dev" (profile dev)`},
 		{name: "preview without checked types names the types", args: []string{"check", "-"},
 			stdin:    `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "newState": {"urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "type": "azure-native:resources:ResourceGroup", "custom": true, "inputs": {}, "outputs": {}}}], "changeSummary": {"create": 1}}`,
-			wantCode: 0, wantStderr: "none of the 1 resources in the input is of a type the policies check (azure-native:authorization:ManagementLockAtResourceGroupLevel, azure-native:authorization:ManagementLockAtResourceLevel, "},
+			wantCode: 0, wantStderr: "none of the 1 resources in the input is one the policies check (a resource of one of these types that the change does not delete: azure-native:authorization:ManagementLockAtResourceGroupLevel, azure-native:authorization:ManagementLockAtResourceLevel, "},
 		{name: "pending operations are named", args: []string{"check", "-"}, stdin: string(interruptedExport), wantCode: 0, wantStderr: "the export lists 1 pending operation an interrupted update left behind"},
 		{name: "preview without resources says so", args: []string{"check", "-"}, stdin: `{"steps": [], "changeSummary": {"same": 3}}`, wantCode: 0, wantStderr: "lists no resources"},
 		{name: "preview inside an array", args: []string{"check", "-"}, stdin: "[\n" + string(cleanExport) + "\n]\n", wantCode: 2, wantStderr: "a JSON array"},

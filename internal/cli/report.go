@@ -196,7 +196,7 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	case total == 0:
 		fmt.Fprintln(cmd.ErrOrStderr(), "kvguard: note: the input lists no resources, so no policy had anything to check")
 	default:
-		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is of a type the policies check (%s)\n", total, strings.Join(checkedTypes(rep), ", "))
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: none of the %d resources in the input is one the policies check (a resource of one of these types that the change does not delete: %s)\n", total, strings.Join(checkedTypes(rep), ", "))
 	}
 	return f.write(cmd, rep, artifact)
 }

@@ -220,3 +220,34 @@ warn contains lib.unverifiable_via(v, first_unresolved, "resourceUri") if {
 	not has_pending(v)
 	count(unresolved) > 0
 }
+
+# A partial preview that deletes an audit setting of a vault it leaves out (the vault does
+# not change): whether that vault stays audited cannot be seen. With every resource listed,
+# the vault's own result says it.
+warn contains lib.unverifiable_msg(s, lib.hidden_path, msg) if {
+	input.partial == true
+	some s in input.resources
+	s.op == "delete"
+	s.type == lib.type_diagnostic_setting
+	candidate(s)
+	watches_a_vault(s)
+	not watches_listed_vault(s)
+	msg := sprintf("%s is deleted by this change, and the vault it watches is not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether the vault stays audited cannot be checked.", [lib.label(s)])
+}
+
+watches_a_vault(s) if {
+	some k in target_keys(s)
+	startswith(k, "vault-name:")
+}
+
+watches_a_vault(s) if {
+	some u in lib.dependency_urns(s, "resourceUri")
+	lib.urn_type(u) == lib.type_vault
+}
+
+watches_listed_vault(s) if {
+	some k in target_keys(s)
+	listed_vault_keys[k]
+}
+
+listed_vault_keys := {k | some v in lib.vaults; some k in vault_keys(v)}

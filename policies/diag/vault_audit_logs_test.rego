@@ -215,3 +215,25 @@ test_deny_known_uri_of_other_vault_despite_dependency if {
 	s := setting("s", audit_to_workspace(other, [{"categoryGroup": "audit", "enabled": true}]), {"propertyDependencies": {"resourceUri": [vault_urn]}})
 	count(denies([vault({}), s])) == 1
 }
+
+# Deleting the audit setting of a vault a partial preview leaves out: unverifiable, not silence.
+test_unknown_partial_preview_deleted_setting_of_unlisted_vault if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}]), {"op": "delete"})
+	inp := {"profile": "dev", "partial": true, "resources": [s]}
+	count(vault_audit_logs.deny) == 0 with input as inp
+	some w in vault_audit_logs.warn with input as inp
+	w.urn == "urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::s"
+	contains(w.msg, "is deleted by this change, and the vault it watches is not in this preview")
+	count(vault_audit_logs.warn) == 0 with input as {"profile": "dev", "resources": [s]}
+}
+
+# The vault is listed: its own result (here a failure) says what the deletion does.
+test_deny_partial_preview_deleted_setting_of_listed_vault if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}]), {"op": "delete"})
+	inp := {"profile": "dev", "partial": true, "resources": [vault({"id": vault_id, "op": "create"}), s]}
+	count(vault_audit_logs.deny) == 1 with input as inp
+	warns := vault_audit_logs.warn with input as inp
+	every w in warns {
+		w.urn == vault_urn
+	}
+}

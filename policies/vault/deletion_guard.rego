@@ -71,20 +71,44 @@ deny contains lib.fail(r, msg) if {
 	not locked(r)
 	not lock_pending(r)
 	count(unresolved_locks) == 0
-	not lib.relations_hidden(r)
+	not partial
 	msg := sprintf("%s is neither protected nor covered by a CanNotDelete lock.", [lib.label(r)])
 }
 
-# A vault this preview updates may be covered by a lock the preview leaves out unchanged.
+# A preview without --show-sames leaves unchanged locks out, and any vault, a new one too,
+# may be covered by one: a lock on its resource group or subscription does not change with it.
+partial if input.partial == true
+
 warn contains lib.unverifiable_msg(r, lib.hidden_path, msg) if {
 	lib.is_prod
 	some r in lib.vaults
 	not r.protect
 	not locked(r)
 	not lock_pending(r)
-	lib.relations_hidden(r)
-	msg := sprintf("%s is not protected and this preview shows no CanNotDelete lock on it; unchanged locks are listed only by `pulumi preview --json --show-sames` or a stack export.", [lib.label(r)])
+	partial
+	msg := sprintf("%s is not protected and this preview shows no CanNotDelete lock that covers it; unchanged locks (on the vault, its resource group or the subscription) are listed only by `pulumi preview --json --show-sames` or a stack export.", [lib.label(r)])
 }
+
+# A partial preview that deletes a lock leaves out the vaults it covers (they do not change):
+# whether they stay protected cannot be seen. With every resource listed, the vaults' own
+# results say it.
+warn contains lib.unverifiable_msg(l, lib.hidden_path, msg) if {
+	lib.is_prod
+	partial
+	some l in input.resources
+	l.op == "delete"
+	lock_types[l.type]
+	count(lock_keys(l)) > 0
+	not covers_listed_vault(l)
+	msg := sprintf("%s is deleted by this change, and the vaults it may cover are not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether they stay protected cannot be checked.", [lib.label(l)])
+}
+
+covers_listed_vault(l) if {
+	some k in lock_keys(l)
+	listed_vault_keys[k]
+}
+
+listed_vault_keys := {k | some v in lib.vaults; some k in vault_lock_keys(v)}
 
 warn contains lib.unverifiable_on(r, l, "level", level_msg(r, l)) if {
 	lib.is_prod
@@ -99,7 +123,7 @@ level_msg(r, l) := sprintf("%s is covered by %s, whose 'level' is kept as a Pulu
 } else := sprintf("%s is covered by %s, whose 'level' has no known value until the update runs.", [lib.label(r), lib.label(l)])
 
 # A lock whose target cannot be read may be the one that covers an unlocked vault.
-warn contains lib.unverifiable_via(r, first_unresolved_lock, "resourceName") if {
+warn contains lib.unverifiable_via(r, first_unresolved_lock, target_path[first_unresolved_lock.type]) if {
 	lib.is_prod
 	some r in lib.vaults
 	not r.protect
@@ -111,11 +135,27 @@ warn contains lib.unverifiable_via(r, first_unresolved_lock, "resourceName") if 
 # unresolved_locks name their resource with a value that cannot be read (unknown or secret)
 # and that does not come from a resource of this stack, so any vault may be theirs.
 unresolved_locks := {l |
-	some l in lib.locks
-	lib.is_unknown(l, "resourceName")
-	count(lib.dependency_urns(l, "resourceName")) == 0
+	some l in all_locks
+	path := target_path[l.type]
+	lib.is_unknown(l, path)
+	count(lib.dependency_urns(l, path)) == 0
+	maybe_on_vault(l)
+}
+
+# target_path is the property that names what a lock of each type covers (a subscription
+# lock covers the whole subscription and names nothing).
+target_path := {
+	lib.type_lock: "resourceName",
+	type_group_lock: "resourceGroupName",
+	type_scope_lock: "scope",
+}
+
+maybe_on_vault(l) if {
+	l.type == lib.type_lock
 	on_vault_type(l)
 }
+
+maybe_on_vault(l) if l.type != lib.type_lock
 
 # One unresolved lock is enough to name in every finding; picked once, not per vault.
 first_unresolved_lock := [l | some l in unresolved_locks; l.urn == min({x.urn | some x in unresolved_locks})][0]
@@ -144,19 +184,25 @@ vault_locks(v) := {l |
 	some l in object.get(locks_by_key, k, set())
 }
 
-vault_lock_keys(v) := (({concat("", ["urn:", v.urn]), "subscription"} | group_keys(v)) | {concat("", ["name:", lower(name)]) |
-	name := v.properties.vaultName
-	is_string(name)
-}) | id_scope_keys(v)
+vault_lock_keys(v) := keys if {
+	own := {concat("", ["urn:", v.urn]), "subscription"}
+	names := {concat("", ["name:", lower(name)]) | name := v.properties.vaultName; is_string(name)}
+	keys := ((own | names) | group_keys(v)) | scope_lock_targets(v)
+}
 
-# id_scope_keys are the scopes above a vault with a known id (group and subscription), for
-# locks by scope on them.
-id_scope_keys(v) := {concat("", ["scope:", s]) |
-	is_string(v.id)
+# scope_lock_targets are the keys locks by scope match a vault by: with a known id, the vault's
+# own scope and those above it (its group, its subscription), so a lock in another
+# subscription does not count; without one (a vault not created yet), by what it is named.
+scope_lock_targets(v) := {concat("", ["scope:", s]) |
 	parts := split(lib.scope(v.id), "/")
-	some n in [3, 5]
-	count(parts) > n
+	some n in [3, 5, count(parts)]
+	count(parts) >= n
 	s := concat("/", array.slice(parts, 0, n))
+} if {
+	is_string(v.id)
+} else := keys if {
+	names := {concat("", ["noid-name:", lower(name)]) | name := v.properties.vaultName; is_string(name)}
+	keys := ({"noid-subscription"} | {concat("", ["noid-", k]) | some k in group_keys(v)}) | names
 }
 
 # group_keys name the resource group of r (a vault or a resource-group lock, both carry
@@ -213,15 +259,17 @@ scope_lock_keys(l) := {k |
 	some k in ({concat("", ["urn:", u])} | resource_group_keys(u))
 }
 
-scope_keys(s) := {"subscription", concat("", ["scope:", s])} if {
+# A known scope matches a vault's own scope keys exactly, or, for a vault without a known id,
+# by what the scope names ("noid-" keys).
+scope_keys(s) := {concat("", ["scope:", s]), "noid-subscription"} if {
 	regex.match(`^/subscriptions/[^/]+$`, s)
-} else := {concat("", ["group:", parts[4]]), concat("", ["scope:", s])} if {
+} else := {concat("", ["scope:", s]), concat("", ["noid-group:", parts[4]])} if {
 	regex.match(`^/subscriptions/[^/]+/resourcegroups/[^/]+$`, s)
 	parts := split(s, "/")
-} else := {concat("", ["name:", parts[8]])} if {
+} else := {concat("", ["scope:", s]), concat("", ["noid-name:", parts[8]])} if {
 	regex.match(`^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/vaults/[^/]+$`, s)
 	parts := split(s, "/")
-} else := set()
+} else := {concat("", ["scope:", s])}
 
 type_group_lock := "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 
@@ -229,7 +277,9 @@ type_subscription_lock := "azure-native:authorization:ManagementLockAtSubscripti
 
 type_scope_lock := "azure-native:authorization:ManagementLockByScope"
 
-all_locks := ((lib.locks | object.get(lib.by_type, type_group_lock, set())) | object.get(lib.by_type, type_subscription_lock, set())) | object.get(lib.by_type, type_scope_lock, set())
+lock_types := {lib.type_lock, type_group_lock, type_subscription_lock, type_scope_lock}
+
+all_locks := {l | some t in lock_types; some l in object.get(lib.by_type, t, set())}
 
 # A comprehension over the distinct keys, not a `x[k] contains l` rule (superlinear in OPA);
 # the inner comprehension is indexed on k, so the grouping is one pass.

@@ -133,14 +133,47 @@ test_unknown_partial_preview_updated_vault_is_unverifiable if {
 	count(deletion_guard.deny) == 0 with input as inp
 	deletion_guard.warn == {{
 		"urn": vault_urn,
-		"msg": "Key Vault 'vault' is not protected and this preview shows no CanNotDelete lock on it; unchanged locks are listed only by `pulumi preview --json --show-sames` or a stack export.",
+		"msg": "Key Vault 'vault' is not protected and this preview shows no CanNotDelete lock that covers it; unchanged locks (on the vault, its resource group or the subscription) are listed only by `pulumi preview --json --show-sames` or a stack export.",
 		"unknown": "(unchanged resources the preview leaves out)",
 	}} with input as inp
 }
 
-test_deny_partial_preview_new_vault_without_lock if {
-	got := deletion_guard.deny with input as partial_doc([vault("create", false)])
-	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+# A new vault too: an unchanged lock on its resource group or subscription may cover it.
+test_unknown_partial_preview_new_vault_is_unverifiable if {
+	inp := partial_doc([vault("create", false)])
+	count(deletion_guard.deny) == 0 with input as inp
+	count(deletion_guard.warn) == 1 with input as inp
+}
+
+# Deleting the lock of a vault the preview leaves out: the vault's protection cannot be seen.
+test_unknown_partial_preview_deleted_lock_of_unlisted_vault if {
+	l := object.union(lock({"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {}), {"op": "delete"})
+	inp := partial_doc([l])
+	count(deletion_guard.deny) == 0 with input as inp
+	some w in deletion_guard.warn with input as inp
+	w.urn == lock_urn
+	contains(w.msg, "is deleted by this change, and the vaults it may cover are not in this preview")
+	count(deletion_guard.warn) == 0 with input as doc("prod", [l])
+}
+
+# The lock's vault is listed: its own result says what deleting the lock does.
+test_deny_partial_preview_deleted_lock_of_listed_vault if {
+	l := object.union(lock({"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {}), {"op": "delete"})
+	got := deletion_guard.warn with input as partial_doc([vault("update", false), l])
+	every w in got {
+		w.urn == vault_urn
+	}
+}
+
+# A resource-group or by-scope lock whose target cannot be read may be the one that covers it.
+test_unknown_secret_group_and_scope_lock_targets_are_unverifiable if {
+	g := object.union(other_lock(group_lock_type, {"level": "CanNotDelete"}, [], {}), {"secret": ["resourceGroupName"]})
+	inp := doc("prod", [placed, g])
+	count(deletion_guard.deny) == 0 with input as inp
+	some w in deletion_guard.warn with input as inp
+	w.unknown == "resourceGroupName"
+	sc := other_lock(scope_lock_type, {"level": "CanNotDelete"}, ["scope"], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [placed, sc])
 }
 
 test_allow_partial_preview_protected_vault if {
@@ -255,4 +288,20 @@ test_unknown_level_of_group_lock_is_unverifiable if {
 	some w in deletion_guard.warn with input as inp
 	w.unknown == "level"
 	w.on == "urn:pulumi:prod::secret-store::azure-native:authorization:ManagementLockAtResourceGroupLevel::other-lock"
+}
+
+# A lock by scope in another subscription does not cover a vault whose id says where it is.
+test_deny_prod_vault_lock_by_scope_in_other_subscription if {
+	sub_lock := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": "/subscriptions/00000000-0000-0000-0000-000000000001"}, [], {})
+	got := deletion_guard.deny with input as doc("prod", [placed, sub_lock])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+	group_lock := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secret-store-prod"}, [], {})
+	deletion_guard.deny == {{"urn": vault_urn, "msg": unprotected_msg}} with input as doc("prod", [placed, group_lock])
+}
+
+# A vault not created yet has no id: a lock by scope on its group counts by the group's name.
+test_allow_new_prod_vault_lock_by_scope_on_its_group if {
+	v := object.union(vault("create", false), {"properties": {"resourceGroupName": "rg-secret-store-prod"}})
+	l := other_lock(scope_lock_type, {"level": "CanNotDelete", "scope": "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg-secret-store-prod"}, [], {})
+	count(deletion_guard.deny) == 0 with input as doc("prod", [v, l])
 }
