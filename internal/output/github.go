@@ -59,12 +59,10 @@ func (g *GitHub) Output(w io.Writer, r *engine.Report) error {
 		fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
 	}
 	for _, e := range r.ExpiredExceptions {
-		msg := fmt.Sprintf("Exception for %s expired on %s and no longer applies: %s", visible(e.Policy), visible(e.Expires), visible(oneLine(e.Reason)))
-		fmt.Fprintf(bw, "::warning title=%s::%s\n", escapeProperty("expired exception "+visible(e.Policy)), escapeData(msg))
+		fmt.Fprintf(bw, "::warning title=%s::%s\n", escapeProperty("expired exception "+visible(e.Policy)), escapeData(expiredMessage(e)))
 	}
 	for _, e := range r.UnusedExceptions {
-		msg := fmt.Sprintf("Exception for %s matched no failing resource; remove it or fix its URN patterns: %s", visible(e.Policy), visible(oneLine(e.Reason)))
-		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("unused exception "+visible(e.Policy)), escapeData(msg))
+		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("unused exception "+visible(e.Policy)), escapeData(unusedMessage(e)))
 	}
 	fmt.Fprintln(bw, summaryLine(r.Counts()))
 	return bw.Flush()

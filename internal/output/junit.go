@@ -21,8 +21,8 @@ import (
 //   - unverifiable, excepted, not-applicable: <skipped> with the reason (unknown path,
 //     exception reason, policy disabled for this stack).
 //
-// Expired exceptions have no place in the JUnit model; the text, json and markdown formats
-// list them.
+// Expired and unused exceptions are skipped testcases of one more suite, "kvguard exceptions",
+// so they show in the Tests tab without failing anything.
 type JUnit struct{}
 
 type junitSuites struct {
@@ -109,6 +109,27 @@ func (j *JUnit) Output(w io.Writer, r *engine.Report) error {
 		}
 		doc.Tests += suite.Tests
 		doc.Failures += suite.Failures
+		doc.Skipped += suite.Skipped
+		doc.Suites = append(doc.Suites, suite)
+	}
+
+	if len(r.ExpiredExceptions)+len(r.UnusedExceptions) > 0 {
+		suite := junitSuite{Name: "kvguard exceptions"}
+		add := func(e engine.Exception, state, msg string) {
+			suite.Cases = append(suite.Cases, junitCase{
+				Name:      visible(fmt.Sprintf("%s exception: %s", state, oneLine(e.Reason))),
+				ClassName: "kvguard.exceptions." + visible(e.Policy),
+				Skipped:   &junitSkipped{Message: msg},
+			})
+		}
+		for _, e := range r.ExpiredExceptions {
+			add(e, "expired", expiredMessage(e))
+		}
+		for _, e := range r.UnusedExceptions {
+			add(e, "unused", unusedMessage(e))
+		}
+		suite.Tests, suite.Skipped = len(suite.Cases), len(suite.Cases)
+		doc.Tests += suite.Tests
 		doc.Skipped += suite.Skipped
 		doc.Suites = append(doc.Suites, suite)
 	}

@@ -164,6 +164,16 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
+// expiredMessage and unusedMessage are the one-line sentences the formats without an
+// exceptions section of their own (GitHub, SARIF, JUnit) give an expired or unused exception.
+func expiredMessage(e engine.Exception) string {
+	return fmt.Sprintf("Exception for %s expired on %s and no longer applies: %s", visible(e.Policy), visible(e.Expires), visible(oneLine(e.Reason)))
+}
+
+func unusedMessage(e engine.Exception) string {
+	return fmt.Sprintf("Exception for %s matched no failing resource; remove it or fix its URN patterns: %s", visible(e.Policy), visible(oneLine(e.Reason)))
+}
+
 // findingMessage is the sentence shown for a finding. Unverifiable results name the unknown
 // path even when the policy wrote no sentence of its own.
 func findingMessage(res engine.Result) string {

@@ -24,7 +24,8 @@ const PolicyDocURI = InformationURI + "/blob/main/docs/policies.md"
 // SARIF is the SARIF 2.1.0 format for code scanning: one rule per policy, a result per
 // failure (error when mandatory, warning when advisory) and per unverifiable check (note).
 // Passing, excepted and not-applicable results are left out, since code scanning would show
-// every result it gets as an alert.
+// every result it gets as an alert; expired and unused exceptions are configuration
+// notifications of the run's invocation.
 type SARIF struct {
 	// Version is written as the driver's version.
 	Version string
@@ -105,6 +106,23 @@ func (s *SARIF) Output(w io.Writer, r *engine.Report) error {
 		// Code scanning keeps one set of alerts per category; one per stack keeps dev alerts
 		// from closing prod ones.
 		run.WithAutomationDetails(sarif.NewRunAutomationDetails().WithID("kvguard/" + r.Stack + "/"))
+	}
+
+	// Expired and unused exceptions are about the configuration, not a resource: SARIF's place
+	// for them is the invocation's configuration notifications.
+	inv := sarif.NewInvocation().WithExecutionSuccessful(true)
+	for _, e := range r.ExpiredExceptions {
+		inv.AddToolConfigurationNotification(sarif.NewNotification().WithLevel(sarif.LevelWarning).
+			WithMessage(sarif.NewTextMessage(expiredMessage(e))).
+			WithAssociatedRule(sarif.NewReportingDescriptorReference().WithID(e.Policy)))
+	}
+	for _, e := range r.UnusedExceptions {
+		inv.AddToolConfigurationNotification(sarif.NewNotification().WithLevel(sarif.LevelNote).
+			WithMessage(sarif.NewTextMessage(unusedMessage(e))).
+			WithAssociatedRule(sarif.NewReportingDescriptorReference().WithID(e.Policy)))
+	}
+	if len(inv.ToolConfigurationNotifications) > 0 {
+		run.AddInvocation(inv)
 	}
 
 	rep := sarif.NewReport()

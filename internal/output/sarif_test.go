@@ -80,6 +80,14 @@ type sarifLog struct {
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
+		Invocations []struct {
+			ExecutionSuccessful            bool `json:"executionSuccessful"`
+			ToolConfigurationNotifications []struct {
+				Level          string                `json:"level"`
+				Message        struct{ Text string } `json:"message"`
+				AssociatedRule struct{ ID string }   `json:"associatedRule"`
+			} `json:"toolConfigurationNotifications"`
+		} `json:"invocations"`
 		Results []struct {
 			RuleID    string                `json:"ruleId"`
 			RuleIndex int                   `json:"ruleIndex"`
@@ -151,6 +159,17 @@ func TestSARIFContent(t *testing.T) {
 		assert.Equal(t, w.line, loc.PhysicalLocation.Region.StartLine)
 	}
 	assert.Contains(t, run.Results[3].Message.Text, "networkAcls", "unverifiable result should name the unknown path")
+
+	// Expired and unused exceptions are the invocation's configuration notifications.
+	require.Len(t, run.Invocations, 1)
+	inv := run.Invocations[0]
+	assert.True(t, inv.ExecutionSuccessful)
+	require.Len(t, inv.ToolConfigurationNotifications, 2)
+	assert.Equal(t, "warning", inv.ToolConfigurationNotifications[0].Level)
+	assert.Equal(t, "KV-004", inv.ToolConfigurationNotifications[0].AssociatedRule.ID)
+	assert.Contains(t, inv.ToolConfigurationNotifications[0].Message.Text, "expired on 2026-11-30")
+	assert.Equal(t, "note", inv.ToolConfigurationNotifications[1].Level)
+	assert.Contains(t, inv.ToolConfigurationNotifications[1].Message.Text, "matched no failing resource")
 }
 
 func TestSARIFArtifactFallback(t *testing.T) {
