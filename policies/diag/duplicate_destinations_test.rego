@@ -163,3 +163,15 @@ test_unknown_streams_of_a_lone_setting_pass if {
 	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id}, {"unknown": ["metrics"]})
 	count(warns([vault, workspace, b])) == 0
 }
+
+# A first preview of a new vault: one setting names the vault's id literally, the other takes
+# it from the vault (unknown until created). The vault's name ties the two together.
+test_deny_literal_id_and_dependency_on_a_new_vault if {
+	new_vault := object.union(object.remove(vault, ["id"]), {"op": "create", "properties": {"vaultName": "KV-STORE-DEV-7F3A"}})
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"workspaceId": workspace_id, "logs": audit}, {
+		"unknown": ["resourceUri"],
+		"propertyDependencies": {"resourceUri": [vault_urn]},
+	})
+	count(denies([new_vault, workspace, a, b])) == 2
+}

@@ -42,12 +42,38 @@ known_string(r, path) if {
 }
 
 # id_key is the canonical key of an ARM id: the URN of the stack resource that has this id
-# when there is exactly one, else the normalised id itself.
+# when there is exactly one; else, for a vault id, the URN of the one vault of that name whose
+# id is not known yet (it is being created; vault names are global, and the id is computed
+# from the name); else the normalised id itself. So a literal vault id and a reference to the
+# vault's unknown id give the same key.
 id_key(v) := u if {
 	us := object.get(urns_by_id, scope(v), set())
 	count(us) == 1
 	some u in us
+} else := u if {
+	us := object.get(unplaced_vaults_by_name, vault_id_name(scope(v)), set())
+	count(us) == 1
+	some u in us
 } else := scope(v)
+
+# vault_id_name is the lower-case vault name at the end of a normalised vault id.
+vault_id_name(s) := parts[8] if {
+	regex.match(`^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/vaults/[^/]+$`, s)
+	parts := split(s, "/")
+}
+
+# unplaced_vaults_by_name maps a lower-case vault name to the vaults of that name whose id is
+# not known.
+unplaced_vaults_by_name := {n: us |
+	some n in {x | some [x, _] in unplaced_vault_names}
+	us := {u | some [n2, u] in unplaced_vault_names; n2 == n}
+}
+
+unplaced_vault_names := [[lower(v.properties.vaultName), v.urn] |
+	some v in vaults
+	not is_string(object.get(v, "id", null))
+	is_string(v.properties.vaultName)
+]
 
 # ref_key is the canonical key of what the top-level property at path refers to: the known
 # value resolved through resource ids, or, when the value cannot be read (unknown or secret,

@@ -156,3 +156,14 @@ test_unknown_secret_role_colliding_is_unverifiable if {
 		"unknown": "roleDefinitionId",
 	}}
 }
+
+# A new vault's id is unknown: a literal scope naming it and a scope taken from it are the same.
+test_deny_literal_scope_and_dependency_on_a_new_vault if {
+	new_vault := object.union(object.remove(vault, ["id"]), {"op": "create"})
+	a := assignment("a", grant(principal, guid, vault_id), {})
+	b := assignment("b", {"principalId": principal, "principalType": "ServicePrincipal", "roleDefinitionId": guid}, {
+		"unknown": ["scope"],
+		"propertyDependencies": {"scope": [vault_urn]},
+	})
+	count(denies([new_vault, a, b])) == 2
+}
