@@ -157,8 +157,8 @@ func (c *converter) resourceValue(r *model.Resource) (ast.Value, error) {
 	optString("provider", r.Provider)
 	optString("sourcePosition", r.SourcePosition)
 	if len(r.OldProperties) > 0 {
-		// The previous inputs mostly equal the current properties (a same step repeats its
-		// state): equal subtrees share the terms already built for the properties.
+		// The previous properties mostly equal the current ones (an update changes a few
+		// settings): equal subtrees share the terms already built for the properties.
 		old, err := c.sharedMapValue(r.OldProperties, r.Properties, props)
 		if err != nil {
 			return nil, fmt.Errorf("oldProperties: %w", err)

@@ -64,7 +64,8 @@ type Resource struct {
 	Provider string `json:"provider,omitempty"`
 	// Properties are the inputs overlaid with known outputs; unknown and secret values removed.
 	Properties map[string]any `json:"properties"`
-	// OldProperties are the properties before the change (update, replace, delete), if any.
+	// OldProperties are the properties before the change (update, replace, delete), if any;
+	// a same step has none (nothing changed).
 	OldProperties map[string]any `json:"oldProperties,omitempty"`
 	// OldUnreadable are the paths of OldProperties whose values were unknown or secret and
 	// are removed, so a policy comparing old with new can tell a gap from an absent setting.

@@ -30,7 +30,8 @@ func (p *Plan) Document(now time.Time) (*model.Document, error) {
 		} else {
 			r.Properties = overlayProps(dropNulls(s.Inputs), dropNulls(s.Outputs))
 		}
-		if s.Old != nil && s.Op != model.OpCreate {
+		// As for a preview's same steps (source): no change, so nothing to compare.
+		if s.Old != nil && s.Op != model.OpCreate && s.Op != model.OpSame {
 			r.OldProperties = overlayProps(dropNulls(s.Old.InputProps()), dropNulls(s.Old.OutputProps()))
 		}
 		rs = append(rs, r)

@@ -331,7 +331,12 @@ func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, e
 	if err != nil {
 		return model.Resource{}, urnParts{}, err
 	}
-	r.OldProperties, r.OldUnreadable = oldProperties(step.OldState)
+	// A same step changes nothing: its old state is its new one, and no policy compares the
+	// two. Leaving it out spares a second normalisation (and OPA a second copy) of most of an
+	// estate's resources.
+	if step.Op != model.OpSame {
+		r.OldProperties, r.OldUnreadable = oldProperties(step.OldState)
+	}
 	if isReplaceOp(step.Op) {
 		r.ReplaceReasons = replaceReasons(step)
 	}
