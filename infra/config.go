@@ -230,6 +230,12 @@ func (p *problems) unknownKeys(keys []string) {
 	}
 	var unknown []string
 	for _, k := range keys {
+		if ns, _, ok := strings.Cut(k, ":"); ok && ns != ConfigNamespace && editDistance(ns, ConfigNamespace) <= 2 {
+			// Pulumi passes every namespace through (a provider's, a library's), so only a near
+			// miss of our own is surely a typo, whose value would silently not apply.
+			unknown = append(unknown, k)
+			continue
+		}
 		if !strings.HasPrefix(k, ConfigNamespace+":") || declared[k] {
 			continue
 		}
@@ -240,9 +246,34 @@ func (p *problems) unknownKeys(keys []string) {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
+		if !strings.HasPrefix(k, ConfigNamespace+":") {
+			p.add(k, "is in namespace %q, a misspelling of the program's %q: its value would not apply", strings.SplitN(k, ":", 2)[0], ConfigNamespace)
+			continue
+		}
 		p.add(k, "is not a known config key (known keys: %s, and %s<name> for secret values)",
 			strings.Join(knownKeys, ", "), SecretValueKeyPrefix)
 	}
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // ParseConfig validates stack config values keyed by full config key ("secret-store:owner"),

@@ -28,6 +28,7 @@ func TestParseConfigErrors(t *testing.T) {
 		wantKey string
 		wantMsg string
 	}{
+		{name: "misspelt namespace", set: map[string]string{"secret-stor:publicNetworkAccess": "Enabled"}, wantKey: "secret-stor:publicNetworkAccess", wantMsg: `a misspelling of the program's "secret-store"`},
 		{name: "environment missing", del: []string{"secret-store:environment"}, wantKey: "secret-store:environment", wantMsg: "is required"},
 		{name: "environment unknown", set: map[string]string{"secret-store:environment": "qa"}, wantKey: "secret-store:environment", wantMsg: `must be one of dev, staging, prod, got "qa"`},
 		{name: "vault name too long", set: map[string]string{"secret-store:vaultName": "kv-this-name-is-far-too-long"}, wantKey: "secret-store:vaultName", wantMsg: "3-24 characters"},
@@ -185,6 +186,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		{name: "dev", env: "dev", wantSKU: "standard", wantRetention: 30, wantPublic: "Disabled"},
 		{name: "staging", env: "staging", wantSKU: "standard", wantRetention: 90, wantPublic: "Disabled"},
 		{name: "prod", env: "prod", wantSKU: "premium", wantRetention: 365, wantPublic: "Disabled"},
+		{name: "other namespaces pass through", env: "dev", set: map[string]string{"azure-native:location": "westeurope", "acme-lib:flag": "x"}, wantSKU: "standard", wantRetention: 30, wantPublic: "Disabled"},
 		{name: "allow-list enables public access", env: "prod", set: map[string]string{"secret-store:allowedIpRanges": `["198.51.100.0/24","203.0.113.10"]`}, wantSKU: "premium", wantRetention: 365, wantPublic: "Enabled"},
 		{name: "Pulumi.yaml defaults count as unset", env: "dev", set: map[string]string{
 			"secret-store:sku": "", "secret-store:logRetentionDays": "0", "secret-store:publicNetworkAccess": "",

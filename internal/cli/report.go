@@ -183,7 +183,7 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 		if n == 1 {
 			noun = "operation"
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the export lists %d pending %s an interrupted update left behind; the resources they touch may not be as the state says (or may exist in Azure without being in it) and were not checked: run `pulumi refresh`, then export again\n", n, noun)
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the export lists %d pending %s an interrupted update left behind: the resources they touch were checked as the state records them, which may not be how they are in Azure, and a resource an operation was creating may exist there without being in the state, unchecked; run `pulumi refresh`, then export again\n", n, noun)
 	}
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {

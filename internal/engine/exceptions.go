@@ -198,16 +198,17 @@ func decodeTree(name string, data []byte) (any, error) {
 }
 
 // yamlErrorLine keeps only the "line N" part of a YAML error, which never quotes the input.
+// yamlErrorLine words the YAML parser's complaint for an error message: its line is where the
+// parser was when it gave up, often the start of the block holding the mistake, so the
+// message says "at or after". An exceptions file holds no secrets, so the parser's words
+// (which may quote a token) can be shown.
 func yamlErrorLine(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		rest := msg[i:]
-		if j := strings.Index(rest, ":"); j >= 0 {
-			return rest[:j]
-		}
-		return rest
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, rest, ok := strings.Cut(msg, ": ")
+	if !ok || !strings.HasPrefix(line, "line ") {
+		return "syntax error: " + msg
 	}
-	return "syntax error"
+	return fmt.Sprintf("%s at or after %s", rest, line)
 }
 
 func nodeTree(file string, n *yaml.Node, path string) (any, error) {

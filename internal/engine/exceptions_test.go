@@ -92,7 +92,7 @@ func TestParseExceptionsErrors(t *testing.T) {
 		// yaml.v3 reads the first document only: a second one would be ignored.
 		{"second document", "exceptions: []\n---\nexceptions:\n  - {policy: TST-001, urns: [a], reason: r, expires: 2027-01-01}\n", "line 2", "one YAML document"},
 		{"empty second document", "exceptions: []\n---\n", "line 2", "one YAML document"},
-		{"broken second document", "exceptions: []\n--- [\n", "", "valid YAML (line 2)"},
+		{"broken second document", "exceptions: []\n--- [\n", "", "at or after line 2)"},
 		{"bad json after a byte order mark", "\xEF\xBB\xBF{\"exceptions\": [}", "line 1, column 17", "valid JSON"},
 	}
 	for _, tc := range tests {
