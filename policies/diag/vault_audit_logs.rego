@@ -4,10 +4,13 @@
 #   Every vault has a diagnostic setting that sends audit logs (category `AuditEvent`, or
 #   category group `audit` or `allLogs`, enabled) to a Log Analytics workspace, storage
 #   account or event hub. The setting is matched to the vault by its resourceUri (against the
-#   vault's id, case-insensitively) or, while that is unknown, by its property dependency.
+#   vault's id or name, case-insensitively) or, while that is unknown, by its property
+#   dependency; a known resourceUri also follows its dependency on a vault that neither a known
+#   id nor a readable name identifies (the policy pack gets no ids).
 #   When no setting is found but one whose target or logs are unknown could be it, the result
 #   is unverifiable rather than a failure. So it is for a vault that a `pulumi preview --json`
-#   without `--show-sames` only updates: that preview leaves unchanged settings out. Values
+#   without `--show-sames` only updates: that preview leaves unchanged settings out; and a
+#   setting such a preview deletes, whose vault it leaves out, is unverifiable too. Values
 #   kept as Pulumi secrets count like unknown ones. An audit entry whose `enabled` is not a
 #   boolean (the string `"true"`, say) does not count as sending, and the vault's failure
 #   names the wrong type.

@@ -7,7 +7,8 @@
 #   where it would reach every vault below. Scopes are compared case-insensitively, with or
 #   without a leading slash; a scope that is unknown or a Pulumi secret is resolved through its
 #   property dependency. When neither the role nor the scope can be read or resolved, the
-#   assignment is unverifiable. A data role with no scope, or with a scope that is not a
+#   assignment is unverifiable, as when an unknown scope is computed from a resource group and
+#   a narrower resource (the dependencies cannot say which). A data role with no scope, or with a scope that is not a
 #   string, fails: it cannot be shown to reach only one vault, secret or key.
 # scope: package
 # related_resources:

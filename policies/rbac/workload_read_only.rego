@@ -12,7 +12,9 @@
 #   are RBAC-001's concern and are not reported here too. A role id that is unknown or a
 #   Pulumi secret and does not resolve to a role definition of this stack is unverifiable; one
 #   that is absent, empty or not a string names no role, and fails for any principal that is
-#   not a group.
+#   not a group. A principal counts as a group only when principalType says Group and it is
+#   not a workload: a write role given to a principal whose principalType is absent or not a
+#   string fails (RBAC-004 reports the type itself).
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/key-vault/general/rbac-guide

@@ -4,9 +4,11 @@
 #   Switching `enableRbacAuthorization` changes, at the moment the update runs, which grants
 #   the vault honours: access policies stop working when RBAC is turned on, and role
 #   assignments stop working when it is turned off. Applications can lose access, or principals
-#   can gain it, without any change to their own grants. An absent value counts as `false`, the
-#   default of the API version the provider uses. A new value that is not a boolean (the
-#   string `"true"`, say) fails: whether the change flips the model cannot be told from it.
+#   can gain it, without any change to their own grants. The old value is read from the
+#   previous state as Azure had it (its outputs overlaid on its inputs); an absent value counts
+#   as `false`, the default of the API version the provider uses, and an old value that was
+#   unknown or a Pulumi secret makes the change unverifiable. A new value that is not a boolean
+#   (the string `"true"`, say) fails: whether the change flips the model cannot be told from it.
 # related_resources:
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-migration
 #   - https://learn.microsoft.com/azure/key-vault/general/rbac-access-policy
