@@ -39,7 +39,7 @@ func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.An
 			return nil, status.Errorf(codes.Internal, "policy %q: %v", p.ID, err)
 		}
 		ptype := pulumirpc.PolicyType_POLICY_TYPE_RESOURCE
-		if stackScoped[p.ID] {
+		if p.Relational {
 			ptype = pulumirpc.PolicyType_POLICY_TYPE_STACK
 		}
 		infos = append(infos, &pulumirpc.PolicyInfo{

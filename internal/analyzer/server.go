@@ -43,21 +43,6 @@ const (
 	EnvNow = "KVGUARD_NOW"
 )
 
-// stackScoped lists the policies that relate several resources (a vault and its diagnostic
-// settings, a vault and its lock, duplicates across assignments or settings). Evaluated over a
-// one-resource document they would judge a vault without its settings, so Analyze leaves them
-// to AnalyzeStack. METADATA has no field for this yet (the engine rejects unknown custom keys);
-// a `scope: stack` key would let this list go.
-var stackScoped = map[string]bool{
-	"DIAG-001": true, // a vault needs a diagnostic setting, which is another resource
-	"DIAG-005": true, // duplicate category and destination across settings
-	"KV-007":   true, // a prod vault is protected by `protect` or a lock resource
-	"RBAC-006": true, // duplicate (principal, role, scope) across assignments
-}
-
-// StackScoped reports whether a policy only runs in AnalyzeStack.
-func StackScoped(id string) bool { return stackScoped[id] }
-
 // Options configure a Server.
 type Options struct {
 	// Policies is the policy library (policies.FS in the binary).
@@ -80,6 +65,8 @@ type Server struct {
 	now            func() time.Time
 	exceptions     []engine.Exception
 	exceptionsFile string
+	// stackScoped marks the relational policies, which only AnalyzeStack runs.
+	stackScoped map[string]bool
 
 	mu      sync.Mutex
 	stack   string // from ConfigureStack; empty until then
@@ -112,10 +99,18 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
 	s := &Server{
-		eng:      eng,
-		version:  opts.Version,
-		now:      opts.Now,
-		reported: map[reportKey]bool{},
+		eng:         eng,
+		version:     opts.Version,
+		now:         opts.Now,
+		reported:    map[reportKey]bool{},
+		stackScoped: map[string]bool{},
+	}
+	// Relational policies (METADATA `relational: true`: a vault and its diagnostic settings or
+	// lock, duplicates across assignments or settings) judge a resource by others. Over a
+	// one-resource document they would judge a vault without its settings, so Analyze leaves
+	// them to AnalyzeStack.
+	for _, p := range eng.Policies() {
+		s.stackScoped[p.ID] = p.Relational
 	}
 	if s.version == "" {
 		s.version = "0.0.0-dev"
@@ -200,7 +195,7 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	}
 	var results []engine.Result
 	for _, r := range rep.Results {
-		if r.URN != res.URN || stackScoped[r.PolicyID] {
+		if r.URN != res.URN || s.stackScoped[r.PolicyID] {
 			continue
 		}
 		results = append(results, r)
@@ -238,7 +233,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	s.mu.Lock()
 	var results []engine.Result
 	for _, r := range rep.Results {
-		if !stackScoped[r.PolicyID] && s.reported[reportKey{r.PolicyID, r.URN, r.Status}] {
+		if !s.stackScoped[r.PolicyID] && s.reported[reportKey{r.PolicyID, r.URN, r.Status}] {
 			continue
 		}
 		results = append(results, r)

@@ -117,7 +117,7 @@ func TestGetAnalyzerInfo(t *testing.T) {
 		assert.Equal(t, p.Title, got.GetDisplayName(), "%s display name", p.ID)
 		assert.Equal(t, rpcLevel(engine.LevelFor(p, engine.ProfileDev, engine.PackConfig{})), got.GetEnforcementLevel(), "%s level", p.ID)
 		wantType := pulumirpc.PolicyType_POLICY_TYPE_RESOURCE
-		if StackScoped(p.ID) {
+		if p.Relational {
 			wantType = pulumirpc.PolicyType_POLICY_TYPE_STACK
 		}
 		assert.Equal(t, wantType, got.GetPolicyType(), "%s policy type", p.ID)
@@ -638,4 +638,17 @@ func mandatory(resp *pulumirpc.AnalyzeResponse) []string {
 		}
 	}
 	return out
+}
+
+// The relational policies, those that judge a resource by others, are the ones METADATA marks
+// `relational: true`; Analyze (one resource) must leave exactly these to AnalyzeStack.
+func TestRelationalPoliciesAreMarked(t *testing.T) {
+	_, srv := startServer(t, Options{})
+	var got []string
+	for _, p := range srv.eng.Policies() {
+		if p.Relational {
+			got = append(got, p.ID)
+		}
+	}
+	assert.Equal(t, []string{"DIAG-001", "DIAG-005", "KV-007", "RBAC-006"}, got)
 }

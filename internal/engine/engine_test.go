@@ -89,6 +89,11 @@ func TestNewRejectsBadPolicies(t *testing.T) {
 			want:  []string{`"vault/a.rego"`, "custom.prod_enforcement"},
 		},
 		{
+			name:  "relational not a boolean",
+			files: map[string]string{"vault/a.rego": policyFile("kvguard.vault.a", "", good+"#   relational: \"yes\"\n"+refs, "")},
+			want:  []string{`"vault/a.rego"`, "custom.relational", "true or false"},
+		},
+		{
 			name:  "missing recommended action",
 			files: map[string]string{"vault/a.rego": policyFile("kvguard.vault.a", "", strings.Replace(good, "#   recommended_action: Fix it.\n", "", 1)+refs, "")},
 			want:  []string{`"vault/a.rego"`, "custom.recommended_action"},

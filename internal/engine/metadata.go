@@ -21,6 +21,7 @@ var (
 	customKeys    = map[string]bool{
 		"id": true, "severity": true, "enforcement": true, "prod_enforcement": true,
 		"recommended_action": true, "resource_types": true, "config": true, "references": true,
+		"relational": true,
 	}
 )
 
@@ -66,7 +67,7 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !customKeys[k] {
-			return p, metaError(file, "custom."+k, "one of the known keys (id, severity, enforcement, prod_enforcement, recommended_action, resource_types, config, references)")
+			return p, metaError(file, "custom."+k, "one of the known keys (id, severity, enforcement, prod_enforcement, recommended_action, resource_types, config, references, relational)")
 		}
 	}
 
@@ -93,6 +94,13 @@ func policyFromAnnotation(file, pkg string, a *ast.Annotations) (Policy, error) 
 			return p, metaError(file, "custom.prod_enforcement", "one of mandatory, advisory, disabled")
 		}
 		p.ProdEnforcement = lvl
+	}
+	if v, ok := c["relational"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return p, metaError(file, "custom.relational", "true or false")
+		}
+		p.Relational = b
 	}
 	ra, _ := c["recommended_action"].(string)
 	if p.RecommendedAction = strings.TrimSpace(ra); p.RecommendedAction == "" {

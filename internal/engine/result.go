@@ -45,6 +45,10 @@ type Policy struct {
 	References map[string]any            `json:"references,omitempty"`
 	Related    []string                  `json:"relatedResources,omitempty"`
 	File       string                    `json:"file"`
+	// Relational policies judge a resource by others (a vault by its diagnostic settings or
+	// locks, an assignment against the other assignments): one resource alone cannot be
+	// checked, and their deny and warn sets share whole-stack groupings.
+	Relational bool `json:"relational,omitempty"`
 }
 
 // Result is the outcome of one policy for one resource.

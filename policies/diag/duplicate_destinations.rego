@@ -14,6 +14,7 @@
 #   id: DIAG-005
 #   severity: MEDIUM
 #   enforcement: mandatory
+#   relational: true
 #   recommended_action: |
 #     Keep one diagnostic setting per resource and destination, or give each setting a
 #     different set of categories.

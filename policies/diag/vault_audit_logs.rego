@@ -22,6 +22,7 @@
 #   id: DIAG-001
 #   severity: HIGH
 #   enforcement: mandatory
+#   relational: true
 #   recommended_action: |
 #     Add an insights:DiagnosticSetting with resourceUri set to the vault's id, a logs entry
 #     `{categoryGroup: audit, enabled: true}` (or `allLogs`) and a workspaceId.

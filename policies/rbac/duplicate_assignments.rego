@@ -15,6 +15,7 @@
 #   id: RBAC-006
 #   severity: MEDIUM
 #   enforcement: mandatory
+#   relational: true
 #   recommended_action: |
 #     Keep one assignment per principal, role and scope; remove the others from the program.
 #   resource_types:

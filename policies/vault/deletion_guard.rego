@@ -23,6 +23,7 @@
 #   severity: HIGH
 #   enforcement: advisory
 #   prod_enforcement: mandatory
+#   relational: true
 #   recommended_action: |
 #     Find the input that forces the delete or replace (name, location, resource group) and keep
 #     it stable, or move the resource with `aliases` or an import instead. In production set
