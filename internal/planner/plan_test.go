@@ -508,7 +508,7 @@ func TestStateSecretsAreRedacted(t *testing.T) {
 	for _, r := range state.Resources {
 		if strings.HasSuffix(r.URN, "::store-secret-db-connection") {
 			assert.Equal(t, []string{"properties.value"}, r.PlaintextInputs)
-			assert.Equal(t, map[string]any{model.SecretSigKey: model.SecretSigValue}, r.Inputs["properties"].(map[string]any)["value"])
+			assert.Equal(t, map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": ""}, r.Inputs["properties"].(map[string]any)["value"])
 			assert.True(t, isSecret(r.OutputProps()["properties"].ObjectValue()["value"]), "a plain secret value reads as a secret")
 		} else {
 			assert.Empty(t, r.PlaintextInputs, "%s", r.URN)

@@ -255,6 +255,43 @@ func TestInconsistentExportsAreRefused(t *testing.T) {
 	}
 }
 
+// Pulumi refuses to read these signature objects (its deserializer fails the file), so
+// kvguard refuses the input too, naming where the object is and never its content.
+func TestDamagedSecretsAreRefused(t *testing.T) {
+	const sig, secretSig = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+	tests := []struct {
+		name  string
+		value map[string]any
+	}{
+		{"plaintext that is not JSON", map[string]any{sig: secretSig, "plaintext": planted}},
+		{"both ciphertext and plaintext", map[string]any{sig: secretSig, "ciphertext": "v1:AAAA", "plaintext": `"x"`}},
+		{"neither ciphertext nor plaintext", map[string]any{sig: secretSig}},
+		{"ciphertext that is not a string", map[string]any{sig: secretSig, "ciphertext": map[string]any{"v": planted}}},
+		{"a signature Pulumi does not write", map[string]any{sig: "0000", "value": planted}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+				obj(obj(obj(exportResources(doc)[8])["inputs"])["properties"])["value"] = tt.value
+			})
+			_, err := Load("e.json", data)
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, "deployment.resources[8].inputs.properties.value", ie.Path)
+			assert.Contains(t, ie.Expected, "exactly one of a ciphertext string and a plaintext JSON string")
+			assert.NotContains(t, err.Error(), planted)
+		})
+	}
+	// What Pulumi writes still loads: ciphertext, and --show-secrets plaintext.
+	for _, ok := range []map[string]any{{sig: secretSig, "ciphertext": "v1:AAAA"}, {sig: secretSig, "plaintext": `"x"`}} {
+		data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+			obj(obj(obj(exportResources(doc)[8])["inputs"])["properties"])["value"] = ok
+		})
+		_, err := Load("e.json", data)
+		assert.NoError(t, err)
+	}
+}
+
 func TestReadAllRefusesBinaryAndEndlessInput(t *testing.T) {
 	_, err := ReadAll("-", io.LimitReader(zeros{}, 1<<40), 0)
 	var ie *InputError

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 
@@ -38,6 +39,9 @@ type Normalized struct {
 	Unknown   []string
 	Secret    []string
 	Plaintext []string
+	// Damaged are the paths of signature objects Pulumi refuses to read (damagedSecret),
+	// removed as secrets; the file sources refuse a state that has any.
+	Damaged []string
 }
 
 // Normalize applies the one set of rules every source shares to decoded JSON properties of a
@@ -58,7 +62,7 @@ func Normalize(typ string, props map[string]any) Normalized {
 			out[k] = c
 		}
 	}
-	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret)}
+	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret), Damaged: w.damaged}
 	n.Plaintext = stripPlaintext(typ, out)
 	return n
 }
@@ -85,9 +89,33 @@ func Redact(typ string, props map[string]any) (redacted map[string]any, plaintex
 	return out, plaintext
 }
 
-// redactedSecret is a secret with its payload dropped.
+// redactedSecret is a secret with its payload dropped: an empty ciphertext, so the object
+// keeps the shape Pulumi (and damagedSecret) requires.
 func redactedSecret() map[string]any {
-	return map[string]any{model.SecretSigKey: model.SecretSigValue}
+	return map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": ""}
+}
+
+// damagedSecret reports a signature object Pulumi itself refuses to read (its deserializer
+// fails the whole file): a signature it does not write, or a secret without exactly one of a
+// string ciphertext and a plaintext that is JSON. The walker still drops it as a secret;
+// the file sources refuse the input.
+func damagedSecret(m map[string]any) bool {
+	sig, _ := m[model.SecretSigKey].(string)
+	switch sig {
+	case resourceReferenceSig, byteStringSig, assetSig, archiveSig, outputValueSig:
+		return false
+	case model.SecretSigValue:
+		_, hasCipher := m["ciphertext"].(string)
+		plain, hasPlain := m["plaintext"].(string)
+		if _, present := m["ciphertext"]; present && !hasCipher {
+			return true
+		}
+		if _, present := m["plaintext"]; present && !hasPlain {
+			return true
+		}
+		return hasCipher == hasPlain || (hasPlain && !json.Valid([]byte(plain)))
+	}
+	return true
 }
 
 // walker collects the paths it removes while copying a value; with redact set it replaces
@@ -95,6 +123,7 @@ func redactedSecret() map[string]any {
 type walker struct {
 	unknown []string
 	secret  []string
+	damaged []string
 	redact  bool
 }
 
@@ -131,6 +160,9 @@ func (w *walker) clean(path string, v any) (any, bool) {
 	case map[string]any:
 		switch classify(x) {
 		case markerSecret:
+			if damagedSecret(x) {
+				w.damaged = append(w.damaged, path)
+			}
 			return w.dropSecret(path)
 		case markerUnknown:
 			return w.dropUnknown(path)

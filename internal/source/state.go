@@ -2,8 +2,10 @@ package source
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -49,6 +51,12 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 	}
 	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
 	n := Normalize(typ, overlayProps(inputs, outputs))
+	if len(n.Damaged) > 0 {
+		// A signature object in a preview's state (exports were searched whole already).
+		if err := refuseDamagedSecrets(file, path, st.Inputs, st.Outputs); err != nil {
+			return model.Resource{}, urnParts{}, err
+		}
+	}
 	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
 		// The overlay lets a secret on either side win, so a plain input under a secret output
 		// is gone from n; the state file still stores the value in the clear.
@@ -97,6 +105,52 @@ func unreadablePaths(n Normalized) []string {
 		return nil
 	}
 	return append(slices.Clone(n.Unknown), n.Secret...)
+}
+
+// sigKeyBytes is the signature key as it appears in JSON text.
+var sigKeyBytes = []byte(`"` + model.SecretSigKey + `"`)
+
+// refuseDamagedSecrets names the first signature object Pulumi would refuse to read in a
+// state's inputs, then its outputs. Both sides are searched, since the overlay lets a secret on
+// one side hide the other. Its value is not quoted: it may be a secret.
+func refuseDamagedSecrets(file, path string, inputs, outputs map[string]any) error {
+	for _, side := range []struct {
+		name string
+		bag  map[string]any
+	}{{"inputs", inputs}, {"outputs", outputs}} {
+		if at, found := findDamaged(JoinPath(path, side.name), side.bag); found {
+			return damagedSecretError(file, at)
+		}
+	}
+	return nil
+}
+
+// findDamaged walks v for a signature object damagedSecret refuses.
+func findDamaged(path string, v any) (string, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, signed := x[model.SecretSigKey]; signed {
+			return path, damagedSecret(x)
+		}
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if at, found := findDamaged(JoinPath(path, k), x[k]); found {
+				return at, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if at, found := findDamaged(JoinPath(path, strconv.Itoa(i)), e); found {
+				return at, true
+			}
+		}
+	}
+	return "", false
+}
+
+func damagedSecretError(file, at string) error {
+	return &InputError{File: file, Path: at,
+		Expected: "a Pulumi secret (the signature object with exactly one of a ciphertext string and a plaintext JSON string) or another signature Pulumi writes",
+		Got:      "a damaged signature object, which Pulumi itself refuses to read"}
 }
 
 // wholeBag is a state's inputs or outputs as a bag of properties. Pulumi never writes a bag
