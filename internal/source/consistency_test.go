@@ -282,8 +282,13 @@ func TestDamagedSecretsAreRefused(t *testing.T) {
 			assert.NotContains(t, err.Error(), planted)
 		})
 	}
-	// What Pulumi writes still loads: ciphertext, and --show-secrets plaintext.
-	for _, ok := range []map[string]any{{sig: secretSig, "ciphertext": "v1:AAAA"}, {sig: secretSig, "plaintext": `"x"`}} {
+	// What Pulumi writes still loads: ciphertext, --show-secrets plaintext, and a NaN or
+	// infinite number (Pulumi's float signature, which JSON cannot hold otherwise).
+	for _, ok := range []map[string]any{
+		{sig: secretSig, "ciphertext": "v1:AAAA"},
+		{sig: secretSig, "plaintext": `"x"`},
+		{sig: "8ad145fe-0d11-4827-bfd7-1abcbf086f5c", "value": "7ff8000000000001"},
+	} {
 		data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
 			obj(obj(obj(exportResources(doc)[8])["inputs"])["properties"])["value"] = ok
 		})

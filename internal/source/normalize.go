@@ -19,6 +19,10 @@ const (
 	byteStringSig        = "803fd3297a5875dc03ca845dda5d2a98"
 	assetSig             = "c44067f5952c0a294b673a41bacd8c17"
 	archiveSig           = "0def7320c3a5731c473e5ecbe6d01bc7"
+	// floatSig marks a NaN or infinite number, which JSON cannot hold (pkg/resource/stack's
+	// floatSignature, with the float's bits as hex in "value"). The policies cannot read such a
+	// value either, so classify drops it like a secret; it is not damaged.
+	floatSig = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c"
 )
 
 // keyVaultSecretType is the one resource type whose properties.value must never be plain.
@@ -102,7 +106,7 @@ func redactedSecret() map[string]any {
 func damagedSecret(m map[string]any) bool {
 	sig, _ := m[model.SecretSigKey].(string)
 	switch sig {
-	case resourceReferenceSig, byteStringSig, assetSig, archiveSig, outputValueSig:
+	case resourceReferenceSig, byteStringSig, assetSig, archiveSig, outputValueSig, floatSig:
 		return false
 	case model.SecretSigValue:
 		_, hasCipher := m["ciphertext"].(string)
