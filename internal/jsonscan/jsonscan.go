@@ -66,12 +66,8 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 			if found {
 				return 0, append(rev, string(key)), true
 			}
-			if next < 0 {
+			if i = afterElement(data, next); i < 0 {
 				return -1, nil, false
-			}
-			i = SkipSpace(data, next)
-			if i < len(data) && data[i] == ',' {
-				i = SkipSpace(data, i+1)
 			}
 		}
 		return i + 1, nil, false
@@ -82,17 +78,26 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 			if found {
 				return 0, append(rev, "["+strconv.Itoa(n)+"]"), true
 			}
-			if next < 0 {
+			if i = afterElement(data, next); i < 0 {
 				return -1, nil, false
-			}
-			i = SkipSpace(data, next)
-			if i < len(data) && data[i] == ',' {
-				i = SkipSpace(data, i+1)
 			}
 		}
 		return i + 1, nil, false
 	}
 	return ValueEnd(data, i), nil, false
+}
+
+// afterElement is where the next member or element starts once a value has ended at next:
+// past spaces and one comma. -1 when the value was malformed (next < 0).
+func afterElement(data []byte, next int) int {
+	if next < 0 {
+		return -1
+	}
+	i := SkipSpace(data, next)
+	if i < len(data) && data[i] == ',' {
+		i = SkipSpace(data, i+1)
+	}
+	return i
 }
 
 // unquoteKey returns a quoted key's text: its raw bytes, decoded only when it holds an escape.
