@@ -282,6 +282,17 @@ func TestDamagedSecretsAreRefused(t *testing.T) {
 			assert.NotContains(t, err.Error(), planted)
 		})
 	}
+	// In a preview step's state too, whichever path reads it.
+	preview := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+		obj(obj(obj(obj(previewSteps(doc)[3])["newState"])["inputs"])["properties"])["tenantId"] = map[string]any{sig: secretSig}
+	})
+	_, err := Load("p.json", preview)
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "steps[3].newState.inputs.properties.tenantId", ie.Path)
+	_, carefulErr := loadCareful("p.json", preview)
+	assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+
 	// What Pulumi writes still loads: ciphertext, --show-secrets plaintext, and a NaN or
 	// infinite number (Pulumi's float signature, which JSON cannot hold otherwise).
 	for _, ok := range []map[string]any{

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -97,11 +96,8 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		if err := json.Unmarshal(raw, &st); err != nil {
 			return nil, decodeError(file, path, err)
 		}
-		// Only a resource whose text holds the signature key can hold a signature object.
-		if bytes.Contains(raw, sigKeyBytes) {
-			if err := refuseDamagedSecrets(file, path, st.Inputs, st.Outputs); err != nil {
-				return nil, err
-			}
+		if err := refuseDamagedSecrets(file, raw, map[string]*apitype.ResourceV3{path: &st}); err != nil {
+			return nil, err
 		}
 		// A resource marked "delete" is the old half of a create-before-delete replacement
 		// that an interrupted update left behind; it is on its way out, not current state.

@@ -149,6 +149,10 @@ func decodeSteps(file string, steps [][]byte) ([]model.Resource, urnParts, bool)
 					failed[w] = true
 					return
 				}
+				if refuseDamagedSecrets(file, steps[i], step.states("")) != nil {
+					failed[w] = true // the careful path names the object
+					return
+				}
 				r, u, err := fromStep(file, "", &step)
 				if err != nil {
 					failed[w] = true

@@ -43,9 +43,6 @@ type Normalized struct {
 	Unknown   []string
 	Secret    []string
 	Plaintext []string
-	// Damaged are the paths of signature objects Pulumi refuses to read (damagedSecret),
-	// removed as secrets; the file sources refuse a state that has any.
-	Damaged []string
 }
 
 // Normalize applies the one set of rules every source shares to decoded JSON properties of a
@@ -66,7 +63,7 @@ func Normalize(typ string, props map[string]any) Normalized {
 			out[k] = c
 		}
 	}
-	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret), Damaged: w.damaged}
+	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret)}
 	n.Plaintext = stripPlaintext(typ, out)
 	return n
 }
@@ -101,8 +98,8 @@ func redactedSecret() map[string]any {
 
 // damagedSecret reports a signature object Pulumi itself refuses to read (its deserializer
 // fails the whole file): a signature it does not write, or a secret without exactly one of a
-// string ciphertext and a plaintext that is JSON. The walker still drops it as a secret;
-// the file sources refuse the input.
+// string ciphertext and a plaintext that is JSON. The walker drops it as a secret (classify);
+// the file sources refuse the input (refuseDamagedSecrets).
 func damagedSecret(m map[string]any) bool {
 	sig, _ := m[model.SecretSigKey].(string)
 	switch sig {
@@ -127,7 +124,6 @@ func damagedSecret(m map[string]any) bool {
 type walker struct {
 	unknown []string
 	secret  []string
-	damaged []string
 	redact  bool
 }
 
@@ -164,9 +160,6 @@ func (w *walker) clean(path string, v any) (any, bool) {
 	case map[string]any:
 		switch classify(x) {
 		case markerSecret:
-			if damagedSecret(x) {
-				w.damaged = append(w.damaged, path)
-			}
 			return w.dropSecret(path)
 		case markerUnknown:
 			return w.dropUnknown(path)

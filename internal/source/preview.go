@@ -184,6 +184,9 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 		if err := json.Unmarshal(raw, &step); err != nil {
 			return nil, decodeError(file, path, err)
 		}
+		if err := refuseDamagedSecrets(file, raw, step.states(path)); err != nil {
+			return nil, err
+		}
 		r, u, err := fromStep(file, path, &step)
 		if err != nil {
 			return nil, err
@@ -299,6 +302,11 @@ func countGot(raw json.RawMessage) string {
 
 // fromStep builds the resource one step describes. A step going away is judged on its old
 // state; every other step on its new state, with the old inputs kept for policies on changes.
+// states are the step's states by their paths in the file, for refuseDamagedSecrets.
+func (step *PreviewStep) states(path string) map[string]*apitype.ResourceV3 {
+	return map[string]*apitype.ResourceV3{JoinPath(path, "newState"): step.NewState, JoinPath(path, "oldState"): step.OldState}
+}
+
 func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, error) {
 	if step.Op == "" {
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "op"), Expected: "a step op", Got: "nothing"}

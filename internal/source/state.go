@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"net/url"
@@ -51,12 +52,6 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 	}
 	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
 	n := Normalize(typ, overlayProps(inputs, outputs))
-	if len(n.Damaged) > 0 {
-		// A signature object in a preview's state (exports were searched whole already).
-		if err := refuseDamagedSecrets(file, path, st.Inputs, st.Outputs); err != nil {
-			return model.Resource{}, urnParts{}, err
-		}
-	}
 	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
 		// The overlay lets a secret on either side win, so a plain input under a secret output
 		// is gone from n; the state file still stores the value in the clear.
@@ -110,14 +105,30 @@ func unreadablePaths(n Normalized) []string {
 // sigKeyBytes is the signature key as it appears in JSON text.
 var sigKeyBytes = []byte(`"` + model.SecretSigKey + `"`)
 
-// refuseDamagedSecrets names the first signature object Pulumi would refuse to read in a
-// state's inputs, then its outputs. Both sides are searched, since the overlay lets a secret on
-// one side hide the other. Its value is not quoted: it may be a secret.
-func refuseDamagedSecrets(file, path string, inputs, outputs map[string]any) error {
+// refuseDamagedSecrets names the first signature object Pulumi would refuse to read in the
+// states of one export resource or preview step, whose JSON text is raw: inputs, then outputs
+// of each (both sides, since the overlay lets a secret on one side hide the other). Only text
+// holding the signature key can hold one, so other states are not walked. The value is not
+// quoted: it may be a secret.
+func refuseDamagedSecrets(file string, raw []byte, states map[string]*apitype.ResourceV3) error {
+	if !bytes.Contains(raw, sigKeyBytes) {
+		return nil
+	}
+	for _, path := range slices.Sorted(maps.Keys(states)) {
+		if st := states[path]; st != nil {
+			if err := refuseDamagedState(file, path, st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func refuseDamagedState(file, path string, st *apitype.ResourceV3) error {
 	for _, side := range []struct {
 		name string
 		bag  map[string]any
-	}{{"inputs", inputs}, {"outputs", outputs}} {
+	}{{"inputs", st.Inputs}, {"outputs", st.Outputs}} {
 		if at, found := findDamaged(JoinPath(path, side.name), side.bag); found {
 			return damagedSecretError(file, at)
 		}
