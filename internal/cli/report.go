@@ -164,8 +164,6 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 
 // report is evaluate then write.
 func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
-	// Nothing reads the document's properties after evaluation: let the engine drop them as
-	// it builds OPA's input, which keeps peak memory down on large estates.
 	total := len(doc.Resources)
 	// --stack wins, as asked; but judging a stack by laxer levels than its own name's is worth
 	// a word.
@@ -185,6 +183,8 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the export lists %d pending %s an interrupted update left behind: the resources they touch were checked as the state records them, which may not be how they are in Azure, and a resource an operation was creating may exist there without being in the state, unchecked; run `pulumi refresh`, then export again\n", n, noun)
 	}
+	// Nothing reads the document's properties after evaluation: let the engine drop them as
+	// it builds OPA's input, which keeps peak memory down on large estates.
 	rep, err := f.evaluate(cmd.Context(), doc, true)
 	if err != nil {
 		return err

@@ -40,14 +40,6 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%q: at %q: %s", e.File, e.Path, expected)
 }
 
-// byteOrderMark is what PowerShell's redirection and Windows editors write before UTF-8 text.
-// Input documents (internal/source) accept one; so do the config and exceptions files.
-var byteOrderMark = []byte("\xEF\xBB\xBF")
-
-// stripBOM drops a leading UTF-8 byte order mark. Line and column numbers in errors count
-// from the first character after it, which is what an editor shows as column 1.
-func stripBOM(data []byte) []byte { return bytes.TrimPrefix(data, byteOrderMark) }
-
 // PackConfig is a parsed `pulumi up --policy-pack-config` file. Its zero value means no
 // config: every policy at its default level with its default settings.
 type PackConfig struct {
@@ -76,7 +68,7 @@ const levelsExpected = "an enforcement level: one of \"mandatory\", \"advisory\"
 // twice in one object, at any depth, is an error (encoding/json would keep the last silently).
 func ParsePackConfig(name string, data []byte) (PackConfig, error) {
 	cfg := PackConfig{File: name, Policies: map[string]PolicyConfig{}}
-	data = stripBOM(data)
+	data = jsonscan.StripBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any

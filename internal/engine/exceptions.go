@@ -156,7 +156,7 @@ func (e *Engine) ValidateExceptions(file string, exc []Exception) error {
 // is ignored. A key given twice in one object (any depth), a YAML alias and a second YAML
 // document are errors: each would make the file say something else than it seems to.
 func decodeTree(name string, data []byte) (any, error) {
-	data = stripBOM(data)
+	data = jsonscan.StripBOM(data)
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, &ConfigError{File: name, Expected: "an object with an \"exceptions\" list (the file is empty)"}

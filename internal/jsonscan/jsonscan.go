@@ -181,3 +181,11 @@ func StringEnd(data []byte, i int) int {
 	}
 	return -1
 }
+
+// ByteOrderMark is what PowerShell's redirection and Windows editors write before UTF-8 text.
+// Every reader of JSON or YAML input accepts one.
+var ByteOrderMark = []byte("\xEF\xBB\xBF")
+
+// StripBOM drops a leading UTF-8 byte order mark. Line and column numbers in errors then count
+// from the first character after it, which is what an editor shows as column 1.
+func StripBOM(data []byte) []byte { return bytes.TrimPrefix(data, ByteOrderMark) }

@@ -160,11 +160,8 @@ func findObject(file string, data []byte) ([]byte, error) {
 // message names no input character, only the limit.
 func tooDeep(se *json.SyntaxError) bool { return strings.HasSuffix(se.Error(), "exceeded max depth") }
 
-// byteOrderMark is what PowerShell's redirection writes before UTF-8 text.
-var byteOrderMark = []byte("\xEF\xBB\xBF")
-
 // content is data without a leading byte order mark and surrounding blanks.
-func content(data []byte) []byte { return bytes.TrimSpace(bytes.TrimPrefix(data, byteOrderMark)) }
+func content(data []byte) []byte { return bytes.TrimSpace(jsonscan.StripBOM(data)) }
 
 // opensArray reports whether the input's content starts with '[': a JSON array, or a
 // "[info] ..." log line before the JSON.
@@ -189,7 +186,7 @@ func nextCandidate(data []byte, pos int) int {
 				return i
 			}
 		default:
-			if c == 0xEF && i == 0 && bytes.HasPrefix(data, byteOrderMark) {
+			if c == 0xEF && i == 0 && bytes.HasPrefix(data, jsonscan.ByteOrderMark) {
 				// A UTF-8 byte order mark (PowerShell's redirection writes one).
 				i += 2
 				continue

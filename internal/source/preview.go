@@ -300,13 +300,14 @@ func countGot(raw json.RawMessage) string {
 	return "a number that is negative, not whole or too large"
 }
 
-// fromStep builds the resource one step describes. A step going away is judged on its old
-// state; every other step on its new state, with the old inputs kept for policies on changes.
 // states are the step's states by their paths in the file, for refuseDamagedSecrets.
 func (step *PreviewStep) states(path string) map[string]*apitype.ResourceV3 {
 	return map[string]*apitype.ResourceV3{JoinPath(path, "newState"): step.NewState, JoinPath(path, "oldState"): step.OldState}
 }
 
+// fromStep builds the resource one step describes. A step going away is judged on its old
+// state; every other step on its new state, with the old state kept for policies on changes
+// (none for a same step, which changes nothing).
 func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, error) {
 	if step.Op == "" {
 		return model.Resource{}, urnParts{}, &InputError{File: file, Path: JoinPath(path, "op"), Expected: "a step op", Got: "nothing"}
