@@ -65,8 +65,6 @@ type Server struct {
 	now            func() time.Time
 	exceptions     []engine.Exception
 	exceptionsFile string
-	// stackScoped marks the relational policies, which only AnalyzeStack runs.
-	stackScoped map[string]bool
 
 	mu      sync.Mutex
 	stack   string // from ConfigureStack; empty until then
@@ -99,18 +97,10 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
 	s := &Server{
-		eng:         eng,
-		version:     opts.Version,
-		now:         opts.Now,
-		reported:    map[reportKey]bool{},
-		stackScoped: map[string]bool{},
-	}
-	// Relational policies (METADATA `relational: true`: a vault and its diagnostic settings or
-	// lock, duplicates across assignments or settings) judge a resource by others. Over a
-	// one-resource document they would judge a vault without its settings, so Analyze leaves
-	// them to AnalyzeStack.
-	for _, p := range eng.Policies() {
-		s.stackScoped[p.ID] = p.Relational
+		eng:      eng,
+		version:  opts.Version,
+		now:      opts.Now,
+		reported: map[reportKey]bool{},
 	}
 	if s.version == "" {
 		s.version = "0.0.0-dev"
@@ -166,6 +156,15 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
 }
 
+// stackOnly reports whether only AnalyzeStack runs a policy: a relational one (METADATA
+// `relational: true`: a vault and its diagnostic settings or lock, duplicates across
+// assignments or settings) judges a resource by others, and over a one-resource document it
+// would judge a vault without its settings.
+func (s *Server) stackOnly(id string) bool {
+	p, ok := s.eng.Policy(id)
+	return ok && p.Relational
+}
+
 // profile is the environment profile the configured stack is judged by: the stricter of its
 // name's and its environment setting's. The caller holds s.mu.
 func (s *Server) profile() string {
@@ -195,7 +194,7 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	}
 	var results []engine.Result
 	for _, r := range rep.Results {
-		if r.URN != res.URN || s.stackScoped[r.PolicyID] {
+		if r.URN != res.URN || s.stackOnly(r.PolicyID) {
 			continue
 		}
 		results = append(results, r)
@@ -233,7 +232,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	s.mu.Lock()
 	var results []engine.Result
 	for _, r := range rep.Results {
-		if !s.stackScoped[r.PolicyID] && s.reported[reportKey{r.PolicyID, r.URN, r.Status}] {
+		if !s.stackOnly(r.PolicyID) && s.reported[reportKey{r.PolicyID, r.URN, r.Status}] {
 			continue
 		}
 		results = append(results, r)
