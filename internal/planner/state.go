@@ -24,8 +24,8 @@ type State struct {
 }
 
 // OldResource is one resource of the state. Its values are the export's JSON with every secret
-// reduced to a bare signature object (source.Redact): neither a ciphertext nor a
-// --show-secrets plaintext is kept, and neither is a Key Vault secret's value the export holds
+// reduced to a signature object with an empty ciphertext (source.Redact): neither the
+// ciphertext nor a --show-secrets plaintext is kept, and neither is a Key Vault secret's value the export holds
 // in plain text, so no value of the state that is or should be secret is ever in memory.
 type OldResource struct {
 	URN                  string

@@ -69,8 +69,8 @@ func Normalize(typ string, props map[string]any) Normalized {
 }
 
 // Redact is Normalize for a state kept to plan against, which must keep its shape: instead of
-// being removed, every secret value and a Key Vault secret's plain value become a bare secret
-// signature object holding nothing, and every unknown value the unknown sentinel. plaintext
+// being removed, every secret value and a Key Vault secret's plain value become a secret
+// signature object with an empty ciphertext (redactedSecret), and every unknown value the unknown sentinel. plaintext
 // lists the plain values' paths (what Normalize reports as Plaintext). nil stays nil; the
 // input is not modified.
 func Redact(typ string, props map[string]any) (redacted map[string]any, plaintext []string) {
