@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestMemoryLimitFor(t *testing.T) {
+	tests := []struct {
+		name       string
+		inputBytes int
+		gomemlimit string
+		want       int64
+		wantOK     bool
+	}{
+		{name: "small input gets the floor", inputBytes: 4 << 20, want: memoryFloor, wantOK: true},
+		{name: "empty input gets the floor", inputBytes: 0, want: memoryFloor, wantOK: true},
+		{name: "large input scales", inputBytes: 400 << 20, want: 1400 << 20, wantOK: true},
+		{name: "just over the floor scales", inputBytes: 80 << 20, want: 280 << 20, wantOK: true},
+		{name: "GOMEMLIMIT wins", inputBytes: 400 << 20, gomemlimit: "1GiB", wantOK: false},
+		{name: "GOMEMLIMIT off wins", inputBytes: 400 << 20, gomemlimit: "off", wantOK: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := memoryLimitFor(tc.inputBytes, tc.gomemlimit)
+			assert.Equal(t, tc.wantOK, ok)
+			if tc.wantOK {
+				assert.Equal(t, tc.want, got)
+			}
+		})
+	}
+}
+
+// The check and input commands set the limit for the input they read, and leave one the user
+// set with GOMEMLIMIT alone.
+func TestCommandsLimitMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	const sentinel = 123 << 20
+	for _, command := range []string{"check", "input"} {
+		t.Run(command, func(t *testing.T) {
+			t.Setenv("GOMEMLIMIT", "")
+			debug.SetMemoryLimit(sentinel)
+			_, stderr, code := runCLI(t, "", command, fixture("preview-clean-dev.json"), "--stack", "dev")
+			assert.Equal(t, 0, code, stderr)
+			assert.Equal(t, int64(memoryFloor), debug.SetMemoryLimit(-1))
+
+			t.Setenv("GOMEMLIMIT", "2GiB")
+			debug.SetMemoryLimit(sentinel)
+			_, stderr, code = runCLI(t, "", command, fixture("preview-clean-dev.json"), "--stack", "dev")
+			assert.Equal(t, 0, code, stderr)
+			assert.Equal(t, int64(sentinel), debug.SetMemoryLimit(-1), "a limit chosen with GOMEMLIMIT is the user's")
+		})
+	}
+}
