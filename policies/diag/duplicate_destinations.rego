@@ -71,6 +71,9 @@ sender_groups := {key: urns |
 	urns := {u | some [k2, u] in sender_keys; k2 == key}
 }
 
+# duplicate_senders are the sorted members of each group of duplicate senders, for messages.
+duplicate_senders := {key: lib.group_members(urns) | some key, urns in sender_groups; count(urns) > 1}
+
 destination_groups := {key: urns |
 	some key in {x | some [x, _] in destination_keys}
 	urns := {u | some [k2, u] in destination_keys; k2 == key}
@@ -100,7 +103,6 @@ target_keys := [[[t, k], s.urn] |
 	some [k, _] in streams(s)
 ]
 
-# urn_name is the resource name at the end of a URN.
 # pair_groups groups the settings by target and destination, whatever they send.
 pair_groups := {key: urns |
 	some key in {x | some [x, _] in pair_keys}
@@ -113,17 +115,13 @@ pair_keys := [[[t, d], s.urn] |
 	some d in destinations(s)
 ]
 
-urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
-
 deny contains lib.fail(s, msg) if {
 	some s in lib.diagnostic_settings
 	t := lib.ref_key(s, "resourceUri")
 	some d in destinations(s)
 	some [k, text] in streams(s)
-	group := sender_groups[[t, d, k]]
-	count(group) > 1
-	others := sort([urn_name(u) | some u in group; u != s.urn])
-	msg := sprintf("%s sends %s to the same destination as '%s' for the same resource.", [lib.label(s), text, concat("', '", others)])
+	members := duplicate_senders[[t, d, k]]
+	msg := sprintf("%s sends %s to the same destination as %s for the same resource.", [lib.label(s), text, lib.others_text(members, s.urn)])
 }
 
 warn contains lib.unverifiable(s, "resourceUri") if {

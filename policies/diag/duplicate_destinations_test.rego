@@ -175,3 +175,13 @@ test_deny_literal_id_and_dependency_on_a_new_vault if {
 	})
 	count(denies([new_vault, workspace, a, b])) == 2
 }
+
+# A large group of duplicate senders: each message names five others and counts the rest.
+test_deny_large_group_names_five_others if {
+	group := [setting(sprintf("s%d", [i]), {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {}) | some i in numbers.range(0, 6)]
+	d := denies(group)
+	count(d) == 7
+	some f in d
+	f.urn == group[6].urn
+	f.msg == "Diagnostic setting 's6' sends category group 'audit' to the same destination as 's0', 's1', 's2', 's3', 's4' and 1 more for the same resource."
+}

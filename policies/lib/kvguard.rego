@@ -84,6 +84,29 @@ kind_names := {
 # label is how a message names a resource: "Key Vault 'kv-prod-01'".
 label(r) := sprintf("%s '%s'", [object.get(kind_names, r.type, r.type), r.name])
 
+# urn_name is the resource name at the end of a URN.
+urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
+
+# group_members are the [name, URN] pairs of a group of URNs, sorted, for others_text. A
+# policy builds them once per group (not once per member), so a group of thousands of
+# duplicates costs each member a few steps instead of a pass over the group.
+group_members(urns) := sort([[urn_name(u), u] | some u in urns])
+
+# max_others is how many other members of a group a message names before "and N more".
+max_others := 5
+
+# others_text names, quoted, the members of a group other than the resource at urn: the first
+# max_others by name, then how many more. Messages stay short however large the group.
+others_text(members, urn) := concat("", [concat(", ", quoted), and_more((count(members) - 1) - count(shown))]) if {
+	names := [m[0] | some m in array.slice(members, 0, max_others + 1); m[1] != urn]
+	shown := array.slice(names, 0, max_others)
+	quoted := [sprintf("'%s'", [n]) | some n in shown]
+}
+
+and_more(n) := "" if {
+	n <= 0
+} else := sprintf(" and %d more", [n])
+
 # fail builds a deny or warn entry for a resource.
 fail(r, msg) := {"urn": r.urn, "msg": msg}
 

@@ -57,3 +57,16 @@ test_urn_type_drops_the_api_version if {
 	lib.urn_type("urn:pulumi:dev::secret-store::kvguard:infra:SecretStore$azure-native:keyvault:Vault::v") == "azure-native:keyvault:Vault"
 	lib.urn_type("urn:pulumi:dev::secret-store::random:index/randomId:RandomId::r") == "random:index/randomId:RandomId"
 }
+
+secret_urn(n) := concat("", ["urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::", n])
+
+test_others_text_leaves_out_the_resource_and_counts_the_rest if {
+	two := lib.group_members({secret_urn("b"), secret_urn("a")})
+	lib.others_text(two, secret_urn("a")) == "'b'"
+	lib.others_text(two, secret_urn("b")) == "'a'"
+	seven := lib.group_members({secret_urn(n) | some n in ["g", "f", "e", "d", "c", "b", "a"]})
+	lib.others_text(seven, secret_urn("a")) == "'b', 'c', 'd', 'e', 'f' and 1 more"
+	lib.others_text(seven, secret_urn("g")) == "'a', 'b', 'c', 'd', 'e' and 1 more"
+	six := array.slice(seven, 0, 6)
+	lib.others_text(six, secret_urn("c")) == "'a', 'b', 'd', 'e', 'f'"
+}

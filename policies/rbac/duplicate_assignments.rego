@@ -71,6 +71,9 @@ key_groups := {k: urns |
 	urns := {u | some [k2, u] in full_keys; k2 == k}
 }
 
+# duplicate_members are the sorted members of each group of duplicates, for messages.
+duplicate_members := {k: lib.group_members(urns) | some k, urns in key_groups; count(urns) > 1}
+
 partial_groups := {k: urns |
 	some k in {x | some [x, _] in partial_keys}
 	urns := {u | some [k2, u] in partial_keys; k2 == k}
@@ -90,15 +93,10 @@ partial_keys := [[[missing, k], r.urn] |
 # Paths reported when a part is unknown and cannot be resolved.
 part_paths := {"principal": "principalId", "role": "roleDefinitionId", "scope": "scope"}
 
-# urn_name is the resource name at the end of a URN.
-urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
-
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	group := key_groups[key(r, all_parts)]
-	count(group) > 1
-	others := sort([urn_name(u) | some u in group; u != r.urn])
-	msg := sprintf("%s grants the same role to the same principal at the same scope as '%s'.", [lib.label(r), concat("', '", others)])
+	members := duplicate_members[key(r, all_parts)]
+	msg := sprintf("%s grants the same role to the same principal at the same scope as %s.", [lib.label(r), lib.others_text(members, r.urn)])
 }
 
 warn contains lib.unverifiable(r, path) if {

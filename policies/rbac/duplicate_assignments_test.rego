@@ -167,3 +167,17 @@ test_deny_literal_scope_and_dependency_on_a_new_vault if {
 	})
 	count(denies([new_vault, a, b])) == 2
 }
+
+# A large group of duplicates: each message names five others and counts the rest, so the
+# output grows with the group, not with its square.
+test_deny_large_group_names_five_others if {
+	group := [assignment(sprintf("a%d", [i]), grant(principal, guid, vault_id), {}) | some i in numbers.range(0, 7)]
+	d := denies(group)
+	count(d) == 8
+	some f in d
+	f.urn == group[0].urn
+	f.msg == "Role assignment 'a0' grants the same role to the same principal at the same scope as 'a1', 'a2', 'a3', 'a4', 'a5' and 2 more."
+	some g in d
+	g.urn == group[3].urn
+	g.msg == "Role assignment 'a3' grants the same role to the same principal at the same scope as 'a0', 'a1', 'a2', 'a4', 'a5' and 2 more."
+}

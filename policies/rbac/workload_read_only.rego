@@ -76,11 +76,8 @@ other_role_text(r) := sprintf("the role '%s'", [lib.assigned_role(r).name]) if {
 	lib.known_string(r, "roleDefinitionId")
 	guid := lib.role_guid(r.properties.roleDefinitionId)
 } else := sprintf("the custom role of '%s'", [concat("', '", names)]) if {
-	names := sort([urn_name(u) | some u in lib.dependency_urns(r, "roleDefinitionId"); lib.role_definition_urns[u]])
+	names := sort([lib.urn_name(u) | some u in lib.dependency_urns(r, "roleDefinitionId"); lib.role_definition_urns[u]])
 }
-
-# urn_name is the resource name at the end of a URN.
-urn_name(urn) := segs[count(segs) - 1] if segs := split(urn, "::")
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
