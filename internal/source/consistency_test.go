@@ -467,3 +467,49 @@ func TestRedactKeepsShapeAndNoSecret(t *testing.T) {
 	bag, _ := Redact("azure-native:keyvault:Vault", sig(planted))
 	assert.NotContains(t, string(mustMarshal(t, bag)), planted, "a signed bag is one secret")
 }
+
+// An azure-native resource's top-level properties must be an object (or unreadable): a string
+// or an array in its place would leave every setting absent, and a Key Vault secret's value
+// where kvguard does not remove it.
+func TestMisshapedPropertiesAreRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		value any
+	}{
+		{"a string", planted},
+		{"an array", []any{map[string]any{"value": planted}}},
+		{"a number", 3.0},
+		{"a boolean", true},
+	} {
+		t.Run("export "+tt.name, func(t *testing.T) {
+			data := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+				obj(exportResources(doc)[8])["inputs"].(map[string]any)["properties"] = tt.value
+			})
+			_, err := Load("e.json", data)
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, "deployment.resources[8].inputs.properties", ie.Path)
+			assert.Equal(t, tt.name, ie.Got)
+			assert.NotContains(t, err.Error(), planted)
+		})
+		t.Run("preview "+tt.name, func(t *testing.T) {
+			data := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+				obj(obj(previewSteps(doc)[3])["newState"])["outputs"] = map[string]any{"properties": tt.value}
+			})
+			_, err := Load("p.json", data)
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, "steps[3].newState.outputs.properties", ie.Path)
+			_, carefulErr := loadCareful("p.json", data)
+			assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+		})
+	}
+	// Unreadable or absent properties still load: null, the unknown sentinel, a secret.
+	for _, ok := range []any{nil, model.UnknownSentinel, model.SecretPlaceholder} {
+		data := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+			obj(obj(previewSteps(doc)[3])["newState"])["outputs"] = map[string]any{"properties": ok}
+		})
+		_, err := Load("p.json", data)
+		assert.NoError(t, err, "%v", ok)
+	}
+}

@@ -96,7 +96,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		if err := json.Unmarshal(raw, &st); err != nil {
 			return nil, decodeError(file, path, err)
 		}
-		if err := refuseDamagedSecrets(file, raw, map[string]*apitype.ResourceV3{path: &st}); err != nil {
+		if err := refuseDamagedStates(file, raw, map[string]*apitype.ResourceV3{path: &st}); err != nil {
 			return nil, err
 		}
 		// A resource marked "delete" is the old half of a create-before-delete replacement

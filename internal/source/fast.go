@@ -149,8 +149,8 @@ func decodeSteps(file string, steps [][]byte) ([]model.Resource, urnParts, bool)
 					failed[w] = true
 					return
 				}
-				if refuseDamagedSecrets(file, steps[i], step.states("")) != nil {
-					failed[w] = true // the careful path names the object
+				if refuseDamagedStates(file, steps[i], step.states("")) != nil {
+					failed[w] = true // the careful path names the value
 					return
 				}
 				r, u, err := fromStep(file, "", &step)

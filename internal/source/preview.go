@@ -184,7 +184,7 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 		if err := json.Unmarshal(raw, &step); err != nil {
 			return nil, decodeError(file, path, err)
 		}
-		if err := refuseDamagedSecrets(file, raw, step.states(path)); err != nil {
+		if err := refuseDamagedStates(file, raw, step.states(path)); err != nil {
 			return nil, err
 		}
 		r, u, err := fromStep(file, path, &step)
@@ -300,7 +300,7 @@ func countGot(raw json.RawMessage) string {
 	return "a number that is negative, not whole or too large"
 }
 
-// states are the step's states by their paths in the file, for refuseDamagedSecrets.
+// states are the step's states by their paths in the file, for refuseDamagedStates.
 func (step *PreviewStep) states(path string) map[string]*apitype.ResourceV3 {
 	return map[string]*apitype.ResourceV3{JoinPath(path, "newState"): step.NewState, JoinPath(path, "oldState"): step.OldState}
 }

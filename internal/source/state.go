@@ -86,11 +86,7 @@ func oldProperties(st *apitype.ResourceV3) (props map[string]any, unreadable []s
 	if st == nil {
 		return nil, nil
 	}
-	typ := string(st.Type)
-	if u, err := resource.ParseURN(string(st.URN)); typ == "" && err == nil && u.IsValid() {
-		typ = u.Type().String()
-	}
-	n := Normalize(CanonicalType(typ), overlayProps(wholeBag(st.Inputs), wholeBag(st.Outputs)))
+	n := Normalize(CanonicalType(stateType(st)), overlayProps(wholeBag(st.Inputs), wholeBag(st.Outputs)))
 	return n.Properties, unreadablePaths(n)
 }
 
@@ -100,6 +96,72 @@ func unreadablePaths(n Normalized) []string {
 		return nil
 	}
 	return append(slices.Clone(n.Unknown), n.Secret...)
+}
+
+// refuseDamagedStates refuses the states of one export resource or preview step, whose JSON
+// text is raw, that Pulumi or ARM could not have written: a damaged secret signature object
+// (refuseDamagedSecrets) or azure-native properties that are not an object
+// (refuseMisshapedProperties).
+func refuseDamagedStates(file string, raw []byte, states map[string]*apitype.ResourceV3) error {
+	if err := refuseDamagedSecrets(file, raw, states); err != nil {
+		return err
+	}
+	return refuseMisshapedProperties(file, states)
+}
+
+// refuseMisshapedProperties names the first state of an azure-native resource, among one
+// export resource's or preview step's, whose top-level properties input or output is neither
+// an object nor unreadable (null, unknown, a secret). ARM keeps a resource's settings in that
+// one object; a string or an array in its place leaves every setting absent, so the policies
+// would judge a vault that says nothing, and a Key Vault secret's value would not be where
+// kvguard removes it. The value is not quoted: it may be a secret.
+func refuseMisshapedProperties(file string, states map[string]*apitype.ResourceV3) error {
+	for _, path := range slices.Sorted(maps.Keys(states)) {
+		st := states[path]
+		if st == nil || !strings.HasPrefix(stateType(st), azureNativePackage+":") {
+			continue
+		}
+		for _, side := range []struct {
+			name string
+			bag  map[string]any
+		}{{"inputs", st.Inputs}, {"outputs", st.Outputs}} {
+			v, present := side.bag["properties"]
+			if _, isObject := v.(map[string]any); !present || v == nil || isObject || isUnknownValue(v) || isSecretValue(v) {
+				continue
+			}
+			return &InputError{File: file, Path: JoinPath(JoinPath(path, side.name), "properties"),
+				Expected: "an object (an azure-native resource keeps its ARM properties in one)", Got: valueKind(v)}
+		}
+	}
+	return nil
+}
+
+// stateType is a state's type token, or its URN's when the state names none.
+func stateType(st *apitype.ResourceV3) string {
+	if st.Type != "" {
+		return string(st.Type)
+	}
+	if u, err := resource.ParseURN(string(st.URN)); err == nil && u.IsValid() {
+		return u.Type().String()
+	}
+	return ""
+}
+
+// valueKind names the JSON kind of a decoded value without revealing it.
+func valueKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	case nil:
+		return "null"
+	}
+	return "a number"
 }
 
 // sigKeyBytes is the signature key as it appears in JSON text.
