@@ -20,7 +20,7 @@ import (
 	"github.com/kvguard/kvguard/policies"
 )
 
-// catalogueIDs is the policy catalogue of /work/shared/POLICIES.md: the contract the library
+// catalogueIDs is the policy catalogue of the team's POLICIES.md: the contract the library
 // must implement, one package per id.
 var catalogueIDs = []string{
 	"KV-001", "KV-002", "KV-003", "KV-004", "KV-005", "KV-006", "KV-007", "KV-008",

@@ -3,7 +3,7 @@
 // assignments, secrets and keys, with a deterministic mix of compliant and failing resources
 // and of values unknown at preview.
 //
-// The documents have the exact shape of ../shared/samples/preview-dev.json (they decode with
+// The documents have the exact shape of tests/testdata/samples/preview-dev.json (they decode with
 // source.PreviewDigest, unknown fields disallowed) and of a preview run with --show-sames: an
 // existing estate shows most resources as `same` steps with known ids and outputs, while
 // freshly added vaults show `create` steps whose references are unknown and resolved only

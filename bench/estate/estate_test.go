@@ -70,14 +70,12 @@ func TestGeneratedPreviewHasPulumiShape(t *testing.T) {
 }
 
 // TestGeneratedStepsUseSampleFields compares the keys of generated steps and states with
-// those of ../shared/samples/preview-dev.json: a generated key must appear in the sample, or
+// those of tests/testdata/samples/preview-dev.json: a generated key must appear in the sample, or
 // be one Pulumi writes only for steps the sample has none of (oldState, diffReasons,
 // replaceReasons for updates and replacements; id, protect for resources that exist).
 func TestGeneratedStepsUseSampleFields(t *testing.T) {
-	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "samples", "preview-dev.json"))
-	if err != nil {
-		t.Skipf("shared sample not available: %v", err)
-	}
+	sample, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "samples", "preview-dev.json"))
+	require.NoError(t, err)
 	stepKeys, stateKeys := fieldSets(t, sample)
 	for _, k := range []string{"oldState", "diffReasons", "replaceReasons"} {
 		stepKeys[k] = true

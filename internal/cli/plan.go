@@ -142,7 +142,7 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 	fl.StringVar(&pf.StackConfig, "stack-config", "", "stack config `FILE` to use instead of <stackConfigDir>/Pulumi.<stack>.yaml")
 	fl.StringArrayVar(&pf.Set, "set", nil, "override one config value for this run (repeatable); `KEY=VALUE`, KEY may carry a path: secret-store:secrets[0].expires=2030-01-01")
 	fl.StringVar(&pf.Out, "out", "", "also write the plan to `FILE` in the shape of pulumi preview --json (same steps included), for kvguard check")
-	fl.StringVar(&pf.State, "state", "", "plan against this stack `EXPORT` (pulumi stack export, version 3): same, update, replace and delete steps")
+	fl.StringVar(&pf.State, "state", "", "plan against this stack `EXPORT` (pulumi stack export, version 3 or 4): same, update, replace and delete steps")
 	fl.StringVar(&pf.StateOut, "state-out", "", "also write to `FILE` the stack export a simulated pulumi up of this plan would leave, for --state")
 	return cmd
 }

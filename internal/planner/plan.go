@@ -9,7 +9,7 @@
 // exist yet (create, or the new half of a replace) gets no id, and every output Azure assigns
 // (ids, `name`, vaultUri, principalId, clientId, ...) is unknown, so inputs built from them
 // (a diagnostic setting's resourceUri, a role assignment's scope and principalId, a secret's
-// vaultName) carry Pulumi's unknown sentinel, exactly as in /work/shared/samples/preview-dev.json.
+// vaultName) carry Pulumi's unknown sentinel, exactly as in tests/testdata/samples/preview-dev.json.
 // Outputs of the same name as an input echo the input, as azure-native previews do. Invokes
 // (getClientConfig) run at preview in Pulumi too, so their answers are known. Resources that
 // exist in a given state (--state) and do not change keep their id and outputs; updated ones

@@ -20,10 +20,9 @@ func TestFastPathMatchesCarefulPath(t *testing.T) {
 			inputs[name] = readFixture(t, name)
 		}
 	}
-	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "samples", "preview-dev.json"))
-	if err == nil {
-		inputs["shared/samples/preview-dev.json"] = sample
-	}
+	sample, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "samples", "preview-dev.json"))
+	require.NoError(t, err)
+	inputs["samples/preview-dev.json"] = sample
 	inputs["empty preview"] = []byte(`{"changeSummary": {}}`)
 	inputs["empty steps"] = []byte("{\"steps\" : [ ] ,\r\n\t\"changeSummary\":{}}")
 	inputs["compact, text around"] = []byte("Updating plugins\n{\"steps\":[{\"op\":\"create\",\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"newState\":{\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"type\":\"azure-native:keyvault:Vault\",\"custom\":true,\"inputs\":{\"a\\\"]}\":\"}]\"},\"outputs\":{}},\"detailedDiff\":null}],\"duration\":1,\"changeSummary\":{\"create\":1}}\nUpdate plan written to x\n")
