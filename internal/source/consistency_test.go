@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -512,4 +514,47 @@ func TestMisshapedPropertiesAreRefused(t *testing.T) {
 		_, err := Load("p.json", data)
 		assert.NoError(t, err, "%v", ok)
 	}
+}
+
+// Two current resources with one URN and one op are refused: Pulumi lists a URN more than
+// once only for the halves of a replacement (each op once) or, in an export, for resources
+// marked delete.
+func TestRepeatedURNsAreRefused(t *testing.T) {
+	preview := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+		doc["steps"] = append(previewSteps(doc), previewSteps(doc)[3])
+	})
+	_, err := Load("p.json", preview)
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	n := len(previewSteps(decoded(t, preview))) - 1
+	assert.Equal(t, fmt.Sprintf("steps[%d].urn", n), ie.Path)
+	assert.Contains(t, ie.Expected, "steps[3] has the same URN")
+	_, carefulErr := loadCareful("p.json", preview)
+	assert.Equal(t, err, carefulErr)
+
+	export := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+		rs := exportResources(doc)
+		doc["deployment"].(map[string]any)["resources"] = append(rs, rs[8])
+	})
+	_, err = Load("e.json", export)
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, ie.Path, ".urn")
+	assert.Contains(t, ie.Expected, "deployment.resources[8] has the same URN")
+
+	// The old half of a replacement, marked delete, may share its URN.
+	pending := edited(t, "export-clean-dev.json", func(doc map[string]any) {
+		rs := exportResources(doc)
+		old := maps.Clone(obj(rs[8]))
+		old["delete"] = true
+		doc["deployment"].(map[string]any)["resources"] = append(rs, old)
+	})
+	_, err = Load("e.json", pending)
+	assert.NoError(t, err)
+}
+
+func decoded(t *testing.T, data []byte) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	return doc
 }

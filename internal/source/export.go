@@ -116,6 +116,9 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		resources = append(resources, r)
 	}
+	if err := refuseRepeatedURNs(file, resources, func(i int) string { return fmt.Sprintf("deployment.resources[%d]", i) }); err != nil {
+		return nil, err
+	}
 	doc := newDocument(model.SourceExport, resources, first)
 	doc.PendingOperations = len(pending)
 	return doc, nil

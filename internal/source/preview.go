@@ -231,6 +231,9 @@ func stringMap(file, path string, raw json.RawMessage) (map[string]string, error
 // "[secret]"; an environment kvguard cannot read (secret or unknown) counts as production,
 // the strictest profile, rather than letting the stack name alone decide.
 func previewDocument(file string, resources []model.Resource, first urnParts, summary, config json.RawMessage) (*model.Document, error) {
+	if err := refuseRepeatedURNs(file, resources, func(i int) string { return fmt.Sprintf("steps[%d]", i) }); err != nil {
+		return nil, err
+	}
 	doc := newDocument(model.SourcePreview, resources, first)
 	if len(config) > 0 && kindOf(config) != "null" {
 		cfg, err := stringMap(file, "config", config)
