@@ -288,12 +288,7 @@ func TestDamagedSecretsAreRefused(t *testing.T) {
 	preview := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
 		obj(obj(obj(obj(previewSteps(doc)[3])["newState"])["inputs"])["properties"])["tenantId"] = map[string]any{sig: secretSig}
 	})
-	_, err := Load("p.json", preview)
-	var ie *InputError
-	require.ErrorAs(t, err, &ie)
-	assert.Equal(t, "steps[3].newState.inputs.properties.tenantId", ie.Path)
-	_, carefulErr := loadCareful("p.json", preview)
-	assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+	previewRefusedAt(t, preview, "steps[3].newState.inputs.properties.tenantId")
 
 	// What Pulumi writes still loads: ciphertext, --show-secrets plaintext, and a NaN or
 	// infinite number (Pulumi's float signature, which JSON cannot hold otherwise).
@@ -498,12 +493,7 @@ func TestMisshapedPropertiesAreRefused(t *testing.T) {
 			data := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
 				obj(obj(previewSteps(doc)[3])["newState"])["outputs"] = map[string]any{"properties": tt.value}
 			})
-			_, err := Load("p.json", data)
-			var ie *InputError
-			require.ErrorAs(t, err, &ie)
-			assert.Equal(t, "steps[3].newState.outputs.properties", ie.Path)
-			_, carefulErr := loadCareful("p.json", data)
-			assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+			previewRefusedAt(t, data, "steps[3].newState.outputs.properties")
 		})
 	}
 	// Unreadable or absent properties still load: null, the unknown sentinel, a secret.
@@ -523,20 +513,15 @@ func TestRepeatedURNsAreRefused(t *testing.T) {
 	preview := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
 		doc["steps"] = append(previewSteps(doc), previewSteps(doc)[3])
 	})
-	_, err := Load("p.json", preview)
-	var ie *InputError
-	require.ErrorAs(t, err, &ie)
 	n := len(previewSteps(decoded(t, preview))) - 1
-	assert.Equal(t, fmt.Sprintf("steps[%d].urn", n), ie.Path)
+	ie := previewRefusedAt(t, preview, fmt.Sprintf("steps[%d].urn", n))
 	assert.Contains(t, ie.Expected, "steps[3] has the same URN")
-	_, carefulErr := loadCareful("p.json", preview)
-	assert.Equal(t, err, carefulErr)
 
 	export := edited(t, "export-clean-dev.json", func(doc map[string]any) {
 		rs := exportResources(doc)
 		doc["deployment"].(map[string]any)["resources"] = append(rs, rs[8])
 	})
-	_, err = Load("e.json", export)
+	_, err := Load("e.json", export)
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, ie.Path, ".urn")
 	assert.Contains(t, ie.Expected, "deployment.resources[8] has the same URN")
@@ -550,6 +535,19 @@ func TestRepeatedURNsAreRefused(t *testing.T) {
 	})
 	_, err = Load("e.json", pending)
 	assert.NoError(t, err)
+}
+
+// previewRefusedAt loads an edited preview, requires it refused at path, and requires the fast
+// path to give way to the careful one, which words the error.
+func previewRefusedAt(t *testing.T, data []byte, path string) *InputError {
+	t.Helper()
+	_, err := Load("p.json", data)
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, path, ie.Path)
+	_, carefulErr := loadCareful("p.json", data)
+	assert.Equal(t, err, carefulErr, "the fast path gives way to the careful one")
+	return ie
 }
 
 func decoded(t *testing.T, data []byte) map[string]any {
