@@ -526,6 +526,27 @@ func TestRepeatedURNsAreRefused(t *testing.T) {
 	assert.Contains(t, ie.Path, ".urn")
 	assert.Contains(t, ie.Expected, "deployment.resources[8] has the same URN")
 
+	// A second step for one resource with another op is as contradictory: a vault created and
+	// left the same, created and updated, or replaced and created.
+	for _, op := range []string{"same", "update"} {
+		data := edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+			again := maps.Clone(obj(previewSteps(doc)[3]))
+			again["op"] = op
+			doc["steps"] = append(previewSteps(doc), again)
+		})
+		n := len(previewSteps(decoded(t, data))) - 1
+		ie := previewRefusedAt(t, data, fmt.Sprintf("steps[%d].urn", n))
+		assert.Contains(t, ie.Expected, `steps[3] has the same URN, op "create"`)
+	}
+	replacedAndCreated := edited(t, "preview-replace-vault.json", func(doc map[string]any) {
+		again := maps.Clone(obj(previewSteps(doc)[0]))
+		again["op"] = "create"
+		doc["steps"] = append(previewSteps(doc), again)
+	})
+	previewRefusedAt(t, replacedAndCreated, "steps[3].urn")
+	_, err = Load("r.json", readFixture(t, "preview-replace-vault.json"))
+	assert.NoError(t, err, "the steps of one replacement share their URN")
+
 	// The old half of a replacement, marked delete, may share its URN.
 	pending := edited(t, "export-clean-dev.json", func(doc map[string]any) {
 		rs := exportResources(doc)

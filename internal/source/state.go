@@ -311,27 +311,35 @@ func newDocument(source string, rs []model.Resource, first urnParts) *model.Docu
 	return &model.Document{Stack: first.stack, Project: first.project, Source: source, Resources: rs}
 }
 
-// refuseRepeatedURNs names the second of two resources with one URN and one op among those
-// not going away, which Pulumi never writes: an export holds a URN more than once only for
-// resources marked delete (old halves of replacements; Pulumi's own integrity check refuses
-// anything else), and a preview lists a URN more than once only for the steps of one
-// replacement, each op once. Judging both would join their findings into one result.
-// pathOf gives resource i's path in the file.
+// refuseRepeatedURNs names the second of two resources with one URN among those not going
+// away, which Pulumi never writes: an export holds a URN more than once only for resources
+// marked delete (old halves of replacements; Pulumi's own integrity check refuses anything
+// else), and a preview lists a URN more than once only for the steps of one replacement
+// (replace with create-replacement, read-replacement or import-replacement, each once; the
+// old half's delete-replaced goes away). Judging both would join their findings into one
+// result. pathOf gives resource i's path in the file.
 func refuseRepeatedURNs(file string, resources []model.Resource, pathOf func(i int) string) error {
-	first := make(map[[2]string]int, len(resources))
+	ops := make(map[string][]int, len(resources)) // URN -> indexes of its current resources
 	for i, r := range resources {
 		if slices.Contains(goneOps, r.Op) {
 			continue
 		}
-		key := [2]string{r.URN, r.Op}
-		if j, repeated := first[key]; repeated {
-			return &InputError{File: file, Path: JoinPath(pathOf(i), "urn"),
-				Expected: fmt.Sprintf("a URN of its own (%s has the same URN and op %q; Pulumi lists a resource once per op)", pathOf(j), r.Op),
-				Got:      "a repeated URN"}
+		for _, j := range ops[r.URN] {
+			other := resources[j].Op
+			if other == r.Op || !isReplacementHalf(other) || !isReplacementHalf(r.Op) {
+				return &InputError{File: file, Path: JoinPath(pathOf(i), "urn"),
+					Expected: fmt.Sprintf("a URN of its own (%s has the same URN, op %q; Pulumi lists a resource once, or once per step of one replacement)", pathOf(j), other),
+					Got:      fmt.Sprintf("a repeated URN, op %q", r.Op)}
+			}
 		}
-		first[key] = i
+		ops[r.URN] = append(ops[r.URN], i)
 	}
 	return nil
+}
+
+// isReplacementHalf holds for the current steps of one replacement, which share their URN.
+func isReplacementHalf(op string) bool {
+	return op == model.OpReplace || op == model.OpCreateReplacement || op == "read-replacement" || op == "import-replacement"
 }
 
 // replaceOps are the step ops whose reasons are replace reasons.
