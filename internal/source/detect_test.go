@@ -45,6 +45,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "steps not an array", data: `{"steps": "x"}`, wantPath: "steps", wantExpected: "an array", wantGot: "a string"},
 		{name: "steps null", data: `{"steps": null}`, wantPath: "steps", wantExpected: "an array", wantGot: "null"},
 		{name: "steps without a change summary", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}]}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
+		{name: "no steps and no change summary", data: `{"steps": []}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
 		{name: "step not an object", data: `{"steps": [1]}`, wantPath: "steps[0]", wantExpected: "an object", wantGot: "a number"},
 		{
 			name:        "new state is a string",
@@ -125,8 +126,8 @@ func TestLoadDetects(t *testing.T) {
 		{name: "preview with steps", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}], "changeSummary": {"create": 1}}`, wantSource: model.SourcePreview, wantResources: 1},
 		{name: "empty export", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-11-30T10:00:00Z", "magic": "", "version": "v3.276.0"}}}`, wantSource: model.SourceExport},
 		{name: "export version 4", data: `{"version": 4, "features": ["refreshBeforeUpdate"], "deployment": {"resources": [` + stateOK + `]}}`, wantSource: model.SourceExport, wantResources: 1},
-		{name: "byte order mark", data: "\xEF\xBB\xBF{\"steps\": []}", wantSource: model.SourcePreview},
-		{name: "brace in surrounding text is ignored", data: "installing {plugin}\n{\"steps\": []}\nUpdate plan written to '{plan}.json'\n", wantSource: model.SourcePreview},
+		{name: "byte order mark", data: "\xEF\xBB\xBF{\"steps\": [], \"changeSummary\": {}}", wantSource: model.SourcePreview},
+		{name: "brace in surrounding text is ignored", data: "installing {plugin}\n{\"steps\": [], \"changeSummary\": {}}\nUpdate plan written to '{plan}.json'\n", wantSource: model.SourcePreview},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -247,13 +247,10 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 	}
 	if len(summary) == 0 || bytes.Equal(bytes.TrimSpace(summary), []byte("null")) {
 		// Pulumi writes the summary for every preview that ran to the end (the stack itself is
-		// always counted); steps without one come from an edited file or a cut-short run, and
-		// without it no filtered step could be noticed.
-		if len(resources) > 0 {
-			return nil, &InputError{File: file, Path: "changeSummary",
-				Expected: "the step counts Pulumi writes after the steps", Got: "nothing"}
-		}
-		return doc, nil
+		// always counted); a preview without one, even with no steps, comes from an edited file
+		// or a cut-short run, and without it no filtered step could be noticed.
+		return nil, &InputError{File: file, Path: "changeSummary",
+			Expected: "the step counts Pulumi writes after the steps", Got: "nothing"}
 	}
 	counts, err := stepCounts(file, summary)
 	if err != nil {
