@@ -37,7 +37,7 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 			if err != nil {
 				return badInput(err)
 			}
-			limitMemory(len(data))
+			defer limitMemory(len(data))()
 			doc, err := source.Load(name, data)
 			if err != nil {
 				return badInput(err)

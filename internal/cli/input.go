@@ -55,7 +55,7 @@ Secret values are never part of the document.`,
 			if err != nil {
 				return badInput(err)
 			}
-			limitMemory(len(data))
+			defer limitMemory(len(data))()
 			doc, err := source.Load(args[0], data)
 			if err != nil {
 				return badInput(err)

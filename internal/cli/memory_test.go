@@ -33,6 +33,12 @@ func TestMemoryLimitFor(t *testing.T) {
 	}
 }
 
+func TestRaisedLimitKeepsHeadroomOverTheLiveHeap(t *testing.T) {
+	assert.Equal(t, int64(1000<<20), raisedLimit(1000<<20, 100<<20), "a live heap well under the limit leaves it")
+	assert.Equal(t, int64(1700<<20), raisedLimit(1000<<20, 1000<<20), "a live heap at the limit raises it")
+	assert.Equal(t, int64(memoryHeadroom*float64(900<<20)), raisedLimit(1000<<20, 900<<20))
+}
+
 // The check and input commands set the limit for the input they read, and leave one the user
 // set with GOMEMLIMIT alone.
 func TestCommandsLimitMemory(t *testing.T) {
