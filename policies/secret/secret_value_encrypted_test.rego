@@ -54,3 +54,15 @@ test_allow_secret_properties_object if {
 	count(secret_value_encrypted.deny) == 0 with input as inp
 	count(secret_value_encrypted.warn) == 0 with input as inp
 }
+
+# A stack export still stores the value of a secret marked for deletion (the old half of an
+# interrupted replacement); a preview that deletes a secret is not blocked for it.
+test_deny_plaintext_value_of_a_secret_marked_for_deletion_in_an_export if {
+	got := secret_value_encrypted.deny with input as doc({"op": "delete-replaced", "plaintext": ["properties.value"]})
+	count(got) == 1
+}
+
+test_allow_plaintext_value_of_a_secret_a_preview_deletes if {
+	inp := object.union(doc({"op": "delete", "plaintext": ["properties.value"]}), {"source": "preview"})
+	count(secret_value_encrypted.deny) == 0 with input as inp
+}
