@@ -62,8 +62,14 @@ deny contains lib.fail(r, msg) if {
 	r.custom
 	guarded_types[r.type]
 	replace_ops[r.op]
-	msg := sprintf("%s is replaced by this change, which deletes the existing one and its contents.", [lib.label(r)])
+	msg := replacement_message(r)
 }
+
+# A stack export has no change: a resource it marks for deletion is the old half of a
+# replacement an interrupted update left, which the next update deletes.
+replacement_message(r) := sprintf("%s is marked for deletion in the state (the old half of a replacement an interrupted update left), so the next update deletes it and its contents.", [lib.label(r)]) if {
+	input.source == "export"
+} else := sprintf("%s is replaced by this change, which deletes the existing one and its contents.", [lib.label(r)])
 
 deny contains lib.fail(r, msg) if {
 	lib.is_prod

@@ -57,6 +57,13 @@ test_deny_secret_delete if {
 	got == {{"urn": secret_urn, "msg": "Key Vault secret 'db-connection' is deleted by this change."}}
 }
 
+# An export has no change: its resource marked for deletion is worded as such.
+test_deny_export_resource_marked_for_deletion if {
+	inp := object.union(doc("dev", [secret("delete-replaced")]), {"source": "export"})
+	got := deletion_guard.deny with input as inp
+	got == {{"urn": secret_urn, "msg": "Key Vault secret 'db-connection' is marked for deletion in the state (the old half of a replacement an interrupted update left), so the next update deletes it and its contents."}}
+}
+
 test_deny_replace_steps_give_one_finding if {
 	got := deletion_guard.deny with input as doc("dev", [secret("create-replacement"), secret("replace"), secret("delete-replaced")])
 	got == {{"urn": secret_urn, "msg": "Key Vault secret 'db-connection' is replaced by this change, which deletes the existing one and its contents."}}
