@@ -94,7 +94,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		var st apitype.ResourceV3
 		if err := json.Unmarshal(raw, &st); err != nil {
-			return nil, decodeError(file, path, err)
+			return nil, decodeErrorIn(file, path, raw, err)
 		}
 		if err := refuseDamagedStates(file, raw, map[string]*apitype.ResourceV3{path: &st}); err != nil {
 			return nil, err

@@ -182,7 +182,7 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 		}
 		var step PreviewStep
 		if err := json.Unmarshal(raw, &step); err != nil {
-			return nil, decodeError(file, path, err)
+			return nil, decodeErrorIn(file, path, raw, err)
 		}
 		if err := refuseDamagedStates(file, raw, step.states(path)); err != nil {
 			return nil, err
