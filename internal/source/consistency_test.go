@@ -538,6 +538,20 @@ func TestRepeatedURNsAreRefused(t *testing.T) {
 		ie := previewRefusedAt(t, data, fmt.Sprintf("steps[%d].urn", n))
 		assert.Contains(t, ie.Expected, `steps[3] has the same URN, op "create"`)
 	}
+	// A deletion of the same resource contradicts it too; removing an old copy does not.
+	withOldCopy := func(op string) []byte {
+		return edited(t, "preview-clean-dev.json", func(doc map[string]any) {
+			again := maps.Clone(obj(previewSteps(doc)[3]))
+			again["op"], again["oldState"] = op, again["newState"]
+			doc["steps"] = append(previewSteps(doc), again)
+		})
+	}
+	deleted := withOldCopy("delete")
+	n = len(previewSteps(decoded(t, deleted))) - 1
+	previewRefusedAt(t, deleted, fmt.Sprintf("steps[%d].urn", n))
+	_, err = Load("p.json", withOldCopy("delete-replaced"))
+	assert.NoError(t, err, "an old copy being removed shares the URN")
+
 	replacedAndCreated := edited(t, "preview-replace-vault.json", func(doc map[string]any) {
 		again := maps.Clone(obj(previewSteps(doc)[0]))
 		again["op"] = "create"

@@ -46,6 +46,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "steps null", data: `{"steps": null}`, wantPath: "steps", wantExpected: "an array", wantGot: "null"},
 		{name: "steps without a change summary", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}]}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
 		{name: "no steps and no change summary", data: `{"steps": []}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
+		{name: "more steps listed than counted", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}], "changeSummary": {"same": 3}}`, wantPath: "changeSummary.create", wantExpected: `at least the 1 "create" steps listed`, wantGot: "a count of 0"},
 		{name: "step not an object", data: `{"steps": [1]}`, wantPath: "steps[0]", wantExpected: "an object", wantGot: "a number"},
 		{
 			name:        "new state is a string",

@@ -271,6 +271,14 @@ func previewDocument(file string, resources []model.Resource, first urnParts, su
 				Expected: fmt.Sprintf("the %d %q steps changeSummary counts", counts[op], op), Got: got}
 		}
 	}
+	// Pulumi counts every step it lists (a replacement once, as "replace"), so more steps
+	// listed than counted is an edited file, however the counts were lost.
+	for _, op := range append(slices.Clone(listedOps), model.OpSame) {
+		if listed[op] > counts[op] {
+			return nil, &InputError{File: file, Path: JoinPath("changeSummary", op),
+				Expected: fmt.Sprintf("at least the %d %q steps listed", listed[op], op), Got: fmt.Sprintf("a count of %d", counts[op])}
+		}
+	}
 	return doc, nil
 }
 

@@ -217,7 +217,9 @@ func TestPreviewSteps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := Load("preview.json", []byte(`{"steps": [`+tt.step+`], "changeSummary": {}}`))
+			var step struct{ Op string }
+			require.NoError(t, json.Unmarshal([]byte(tt.step), &step))
+			doc, err := Load("preview.json", []byte(`{"steps": [`+tt.step+`], "changeSummary": {"`+step.Op+`": 1}}`))
 			require.NoError(t, err)
 			require.Len(t, doc.Resources, 1)
 			r := doc.Resources[0]

@@ -311,20 +311,22 @@ func newDocument(source string, rs []model.Resource, first urnParts) *model.Docu
 	return &model.Document{Stack: first.stack, Project: first.project, Source: source, Resources: rs}
 }
 
-// refuseRepeatedURNs names the second of two resources with one URN among those not going
-// away, which Pulumi never writes: an export holds a URN more than once only for resources
-// marked delete (old halves of replacements; Pulumi's own integrity check refuses anything
-// else), and a preview lists a URN more than once only for the steps of one replacement
-// (replace with create-replacement, read-replacement or import-replacement, each once; the
-// old half's delete-replaced goes away). Judging both would join their findings into one
+// refuseRepeatedURNs names the second of two resources with one URN that Pulumi never lists
+// together. A preview repeats a URN only for the steps of one replacement (replace with
+// create-replacement, read-replacement or import-replacement, each once) and for the old
+// copies it removes (delete-replaced, discard-replaced, remove-pending-replace: a
+// replacement's old half, or one an interrupted update left, beside the resource's own
+// step). An export repeats one only for resources marked delete (Pulumi's own integrity
+// check refuses anything else). Two steps that each create, keep, update or delete one
+// resource contradict each other, and judging both would join their findings into one
 // result. pathOf gives resource i's path in the file.
 func refuseRepeatedURNs(file string, resources []model.Resource, pathOf func(i int) string) error {
-	ops := make(map[string][]int, len(resources)) // URN -> indexes of its current resources
+	steps := make(map[string][]int, len(resources)) // URN -> indexes of its resources
 	for i, r := range resources {
-		if slices.Contains(goneOps, r.Op) {
+		if isOldCopy(r.Op) {
 			continue
 		}
-		for _, j := range ops[r.URN] {
+		for _, j := range steps[r.URN] {
 			other := resources[j].Op
 			if other == r.Op || !isReplacementHalf(other) || !isReplacementHalf(r.Op) {
 				return &InputError{File: file, Path: JoinPath(pathOf(i), "urn"),
@@ -332,14 +334,19 @@ func refuseRepeatedURNs(file string, resources []model.Resource, pathOf func(i i
 					Got:      fmt.Sprintf("a repeated URN, op %q", r.Op)}
 			}
 		}
-		ops[r.URN] = append(ops[r.URN], i)
+		steps[r.URN] = append(steps[r.URN], i)
 	}
 	return nil
 }
 
-// isReplacementHalf holds for the current steps of one replacement, which share their URN.
+// isReplacementHalf holds for the steps of one replacement that share their URN.
 func isReplacementHalf(op string) bool {
 	return op == model.OpReplace || op == model.OpCreateReplacement || op == "read-replacement" || op == "import-replacement"
+}
+
+// isOldCopy holds for the steps that remove an old copy of a resource, which share its URN.
+func isOldCopy(op string) bool {
+	return op == model.OpDeleteReplaced || op == "discard-replaced" || op == "remove-pending-replace"
 }
 
 // replaceOps are the step ops whose reasons are replace reasons.
