@@ -1,5 +1,5 @@
 // Package jsonscan reads the structure of JSON bytes without decoding them: where a value
-// ends, and whether an object repeats a key. The preview fast path splits documents with it,
+// ends, whether an object repeats a key, and where a number out of range is. The preview fast path splits documents with it,
 // and every reader of JSON input (previews, exports, policy config, exceptions) refuses
 // duplicate keys with it, since encoding/json silently keeps the last one.
 package jsonscan
@@ -19,7 +19,36 @@ import (
 // bytes, allocating nothing unless a duplicate is found; keys are compared raw unless they
 // hold an escape.
 func DuplicateKey(data []byte) (string, bool) {
-	_, rev, found := dupScan(data, SkipSpace(data, 0))
+	return finder{duplicateKeys: true}.find(data)
+}
+
+// NumberOutOfRange returns the path of the first number in the JSON value data that a
+// float64 cannot hold (1e400), and whether there is one. encoding/json names such a number
+// only by the field that holds it when that field is a map (a resource's inputs), so an error
+// could not say where in the properties it is.
+func NumberOutOfRange(data []byte) (string, bool) {
+	return finder{scalar: outOfRange}.find(data)
+}
+
+func outOfRange(v []byte) bool {
+	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+		return false
+	}
+	_, err := strconv.ParseFloat(string(v), 64)
+	return err != nil
+}
+
+// finder looks for the first place in a JSON value that holds what it is set to find: a key
+// given twice in one object, or a scalar value (number, string, literal, as raw bytes) for
+// which scalar holds.
+type finder struct {
+	duplicateKeys bool
+	scalar        func(v []byte) bool
+}
+
+// find returns the path of the first place found ("a.b[0].c"), and whether there is one.
+func (f finder) find(data []byte) (string, bool) {
+	_, rev, found := f.scan(data, SkipSpace(data, 0))
 	if !found {
 		return "", false
 	}
@@ -34,10 +63,10 @@ func DuplicateKey(data []byte) (string, bool) {
 	return b.String(), true
 }
 
-// dupScan scans the value at i and returns the index just past it or, when a key is given
-// twice inside it, that key's path from the inside out. Malformed input ends the scan with
+// scan scans the value at i and returns the index just past it or, when it finds what f looks
+// for inside it, that place's path from the inside out. Malformed input ends the scan with
 // nothing found: decoding reports it.
-func dupScan(data []byte, i int) (int, []string, bool) {
+func (f finder) scan(data []byte, i int) (int, []string, bool) {
 	if i >= len(data) {
 		return -1, nil, false
 	}
@@ -52,17 +81,19 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 				return -1, nil, false
 			}
 			key := unquoteKey(data[i:end])
-			for _, k := range keys {
-				if bytes.Equal(k, key) {
-					return 0, []string{string(key)}, true
+			if f.duplicateKeys {
+				for _, k := range keys {
+					if bytes.Equal(k, key) {
+						return 0, []string{string(key)}, true
+					}
 				}
+				keys = append(keys, key)
 			}
-			keys = append(keys, key)
 			i = SkipSpace(data, end)
 			if i >= len(data) || data[i] != ':' {
 				return -1, nil, false
 			}
-			next, rev, found := dupScan(data, SkipSpace(data, i+1))
+			next, rev, found := f.scan(data, SkipSpace(data, i+1))
 			if found {
 				return 0, append(rev, string(key)), true
 			}
@@ -74,7 +105,7 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 	case '[':
 		i = SkipSpace(data, i+1)
 		for n := 0; i < len(data) && data[i] != ']'; n++ {
-			next, rev, found := dupScan(data, i)
+			next, rev, found := f.scan(data, i)
 			if found {
 				return 0, append(rev, "["+strconv.Itoa(n)+"]"), true
 			}
@@ -84,7 +115,11 @@ func dupScan(data []byte, i int) (int, []string, bool) {
 		}
 		return i + 1, nil, false
 	}
-	return ValueEnd(data, i), nil, false
+	end := ValueEnd(data, i)
+	if end > i && f.scalar != nil && f.scalar(data[i:end]) {
+		return 0, nil, true
+	}
+	return end, nil, false
 }
 
 // afterElement is where the next member or element starts once a value has ended at next:

@@ -71,7 +71,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "number out of range", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": {"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"x": 1e400}}}]}`,
 			wantPath: "steps[0].newState.inputs.x", wantExpected: "fits in 64 bits", wantGot: "out of range"},
 		{name: "number out of range deep inside", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": {"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"a": [1, {"b": "[1e400]", "c": 2}], "properties": {"rules": [{"v": 1e5}, {"v": -1e999}]}}}}]}`,
-			wantPath: "steps[0].newState.inputs.properties.rules.1.v", wantExpected: "fits in 64 bits", wantGot: "out of range"},
+			wantPath: "steps[0].newState.inputs.properties.rules[1].v", wantExpected: "fits in 64 bits", wantGot: "out of range"},
 		{name: "number out of range in an export", data: `{"version": 3, "deployment": {"resources": [{"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "outputs": {"properties": {"softDeleteRetentionInDays": 9e999}}}]}}`,
 			wantPath: "deployment.resources[0].outputs.properties.softDeleteRetentionInDays", wantExpected: "fits in 64 bits", wantGot: "out of range"},
 		{name: "step without op", data: `{"steps": [{"urn": "u", "newState": ` + stateOK + `}]}`, wantPath: "steps[0].op", wantExpected: "a step op"},

@@ -1,14 +1,14 @@
 package source
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"maps"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/kvguard/kvguard/internal/jsonscan"
 )
 
 // InputError reports input kvguard cannot read: the file, the JSON path inside it and what was
@@ -79,13 +79,13 @@ func JoinPath(base, elem string) string {
 	return base + "." + elem
 }
 
-// decodeErrorIn is decodeError for the JSON value raw found at path, which it also searches
-// for the number out of range that encoding/json names only by the field holding it (a map
-// of properties): the error then names the number's own path.
+// decodeErrorIn is decodeError for the JSON value raw found at path. encoding/json names a
+// number out of range only by the field holding it when that is a map of properties; the
+// error then names the number's own path (jsonscan.NumberOutOfRange).
 func decodeErrorIn(file, path string, raw []byte, err error) *InputError {
 	ie := decodeError(file, path, err)
 	if ie.Expected == numberInRange {
-		if at, found := outOfRangeNumber(raw); found {
+		if at, found := jsonscan.NumberOutOfRange(raw); found {
 			ie.Path, ie.Got = JoinPath(path, at), "one out of range"
 		}
 	}
@@ -94,68 +94,6 @@ func decodeErrorIn(file, path string, raw []byte, err error) *InputError {
 
 // numberInRange is what a decode error expects of a number a float64 cannot hold.
 const numberInRange = "a number that fits in 64 bits"
-
-// outOfRangeNumber is the path, inside the JSON value raw, of its first number a float64
-// cannot hold (1e400), in kvguard's path form (array elements by index: "a.0.b").
-func outOfRangeNumber(raw []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	type frame struct {
-		object  bool
-		key     string // the key of the object's current member
-		wantKey bool   // the object's next string is a key
-		index   int    // the array's elements so far
-	}
-	var stack []frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].wantKey = true
-		}
-	}
-	here := func() string {
-		p := ""
-		for _, f := range stack {
-			if f.object {
-				p = JoinPath(p, f.key)
-			} else {
-				p = JoinPath(p, strconv.Itoa(f.index-1))
-			}
-		}
-		return p
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		if n := len(stack); n > 0 {
-			top := &stack[n-1]
-			if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-				stack = stack[:n-1]
-				valueDone()
-				continue
-			}
-			if top.object && top.wantKey {
-				top.key, _ = tok.(string)
-				top.wantKey = false
-				continue
-			}
-			if !top.object {
-				top.index++
-			}
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
-			continue
-		case json.Number:
-			if _, err := strconv.ParseFloat(string(t), 64); err != nil {
-				return here(), true
-			}
-		}
-		valueDone()
-	}
-}
 
 // decodeError turns an encoding/json error into an InputError under path. encoding/json's own
 // messages are not used verbatim: UnmarshalTypeError.Value holds the literal of a number, and
