@@ -88,7 +88,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 	resources := make([]model.Resource, 0, len(raws))
 	var first urnParts
 	for i, raw := range raws {
-		path := fmt.Sprintf("deployment.resources[%d]", i)
+		path := exportResourcePath(i)
 		if k := kindOf(raw); k != "an object" {
 			return nil, &InputError{File: file, Path: path, Expected: "an object", Got: k}
 		}
@@ -116,10 +116,13 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		resources = append(resources, r)
 	}
-	if err := refuseRepeatedURNs(file, resources, func(i int) string { return fmt.Sprintf("deployment.resources[%d]", i) }); err != nil {
+	if err := refuseRepeatedURNs(file, resources, exportResourcePath); err != nil {
 		return nil, err
 	}
 	doc := newDocument(model.SourceExport, resources, first)
 	doc.PendingOperations = len(pending)
 	return doc, nil
 }
+
+// exportResourcePath is where resource i of a stack export is in the file.
+func exportResourcePath(i int) string { return fmt.Sprintf("deployment.resources[%d]", i) }

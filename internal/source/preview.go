@@ -176,7 +176,7 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 	resources := make([]model.Resource, 0, len(steps))
 	var first urnParts
 	for i, raw := range steps {
-		path := fmt.Sprintf("steps[%d]", i)
+		path := stepPath(i)
 		if k := kindOf(raw); k != "an object" {
 			return nil, &InputError{File: file, Path: path, Expected: "an object", Got: k}
 		}
@@ -231,7 +231,7 @@ func stringMap(file, path string, raw json.RawMessage) (map[string]string, error
 // "[secret]"; an environment kvguard cannot read (secret or unknown) counts as production,
 // the strictest profile, rather than letting the stack name alone decide.
 func previewDocument(file string, resources []model.Resource, first urnParts, summary, config json.RawMessage) (*model.Document, error) {
-	if err := refuseRepeatedURNs(file, resources, func(i int) string { return fmt.Sprintf("steps[%d]", i) }); err != nil {
+	if err := refuseRepeatedURNs(file, resources, stepPath); err != nil {
 		return nil, err
 	}
 	doc := newDocument(model.SourcePreview, resources, first)
@@ -307,6 +307,9 @@ func countGot(raw json.RawMessage) string {
 	}
 	return "a number that is negative, not whole or too large"
 }
+
+// stepPath is where step i of a preview is in the file.
+func stepPath(i int) string { return fmt.Sprintf("steps[%d]", i) }
 
 // states are the step's states by their paths in the file, for refuseDamagedStates.
 func (step *PreviewStep) states(path string) map[string]*apitype.ResourceV3 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func refuseMisshapedProperties(file string, states map[string]*apitype.ResourceV
 				continue
 			}
 			return &InputError{File: file, Path: JoinPath(JoinPath(path, side.name), "properties"),
-				Expected: "an object (an azure-native resource keeps its ARM properties in one)", Got: valueKind(v)}
+				Expected: "an object (an azure-native resource keeps its ARM properties in one)", Got: describeGoType(reflect.TypeOf(v))}
 		}
 	}
 	return nil
@@ -145,23 +146,6 @@ func stateType(st *apitype.ResourceV3) string {
 		return u.Type().String()
 	}
 	return ""
-}
-
-// valueKind names the JSON kind of a decoded value without revealing it.
-func valueKind(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	case nil:
-		return "null"
-	}
-	return "a number"
 }
 
 // sigKeyBytes is the signature key as it appears in JSON text.
@@ -339,10 +323,9 @@ func refuseRepeatedURNs(file string, resources []model.Resource, pathOf func(i i
 	return nil
 }
 
-// isReplacementHalf holds for the steps of one replacement that share their URN.
-func isReplacementHalf(op string) bool {
-	return op == model.OpReplace || op == model.OpCreateReplacement || op == "read-replacement" || op == "import-replacement"
-}
+// isReplacementHalf holds for the steps of one replacement that share their URN: the replace
+// ops but the old copy's.
+func isReplacementHalf(op string) bool { return isReplaceOp(op) && !isOldCopy(op) }
 
 // isOldCopy holds for the steps that remove an old copy of a resource, which share its URN.
 func isOldCopy(op string) bool {
