@@ -296,6 +296,7 @@ func TestParseStateErrors(t *testing.T) {
 		{name: "a preview", data: `{"steps": [], "changeSummary": {}}`, wantPath: ""},
 		{name: "empty", data: " \n", wantPath: ""},
 		{name: "no deployment", data: `{"version": 3}`, wantPath: "deployment"},
+		{name: "a URN twice", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""}, "resources": [{"urn": "urn:pulumi:dev::secret-store::azure-native:resources:ResourceGroup::rg", "custom": true, "type": "azure-native:resources:ResourceGroup"}, {"urn": "urn:pulumi:dev::secret-store::azure-native:resources:ResourceGroup::rg", "custom": true, "type": "azure-native:resources:ResourceGroup"}]}}`, wantPath: "deployment.resources[1].urn"},
 		{name: "bad urn", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""}, "resources": [{"urn": "nope", "custom": false, "type": "x"}]}}`, wantPath: "deployment.resources[0].urn"},
 	}
 	for _, tc := range tests {

@@ -99,10 +99,7 @@ func ParseState(name string, data []byte) (*State, error) {
 				o.PropertyDependencies[string(k)] = append(o.PropertyDependencies[string(k)], string(d))
 			}
 		}
-		if _, dup := s.byURN[o.URN]; dup {
-			return nil, &InputError{File: name, Path: fmt.Sprintf("deployment.resources[%d].urn", i), Expected: "a URN not used by an earlier resource"}
-		}
-		s.byURN[o.URN] = o
+		s.byURN[o.URN] = o // source.Load refused a URN two current resources share
 		s.Resources = append(s.Resources, o)
 	}
 	return s, nil
