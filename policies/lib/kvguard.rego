@@ -204,6 +204,28 @@ wrong_type(r, field, v, wanted) := sprintf("%s sets %s to %s, not %s.", [label(r
 # setting reads a policy setting the engine put in input.config for the policy id.
 setting(id, name) := input.config[id][name]
 
+# now_seconds is input.now in seconds since the epoch; Key Vault keeps expiry dates in seconds.
+now_seconds := time.parse_rfc3339_ns(input.now) / 1000000000
+
+# milliseconds_floor: seconds since the epoch stay below 1e11 until the year 5138;
+# milliseconds are above it since 1973.
+milliseconds_floor := 100000000000
+
+day_seconds := 86400
+
+# date is the UTC day of a time in seconds since the epoch, for messages. time.format takes
+# nanoseconds in an int64, which reach only from 1677-09-21 to 2262-04-11; beyond that the
+# builtin fails, and in OPA's default (non-strict) mode the rule building the message would
+# quietly give nothing, so a date beyond that range is worded instead.
+date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"]) if {
+	abs(seconds) <= max_date_seconds
+} else := "a date after 2262-04-11" if {
+	seconds > 0
+} else := "a date before 1677-09-21"
+
+# max_date_seconds is the last whole second int64 nanoseconds can hold (2262-04-11T23:47:16Z).
+max_date_seconds := 9223372036
+
 # is_prod holds when the stack's environment profile is production.
 is_prod if input.profile == "prod"
 

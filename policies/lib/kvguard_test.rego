@@ -70,3 +70,11 @@ test_others_text_leaves_out_the_resource_and_counts_the_rest if {
 	six := array.slice(seven, 0, 6)
 	lib.others_text(six, secret_urn("c")) == "'a', 'b', 'd', 'e', 'f'"
 }
+
+test_date_within_and_beyond_int64_nanoseconds if {
+	lib.date(1796256000) == "2026-12-03"
+	lib.date(9223372036) == "2262-04-11"
+	lib.date(9223372037) == "a date after 2262-04-11"
+	lib.date(-9223372036) == "1677-09-21"
+	lib.date(-9223372037) == "a date before 1677-09-21"
+}

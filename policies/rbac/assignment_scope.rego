@@ -68,25 +68,30 @@ scope_kind(r) := kind if {
 # dependency_kinds are the broad scope kinds among the resources an unknown scope depends on.
 dependency_kinds(deps) := [k | some u in deps; k := broad_types[lib.urn_type(u)]]
 
-# scope_ambiguous holds for an unknown scope computed from a broad resource and from another
-# one (`pulumi.Sprintf("%s/providers/Microsoft.KeyVault/vaults/%s", rg.ID(), vault.Name)` names
-# the vault; the resource group's id alone names the group): the dependencies do not say which.
-scope_ambiguous(r) if {
-	lib.is_unknown(r, "scope")
-	deps := lib.dependency_urns(r, "scope")
-	n := count(dependency_kinds(deps))
-	n > 0
-	n < count(deps)
-}
-
 # scope_resolved holds when the scope is known or depends on resources of this stack that
-# settle its kind.
+# settle its kind: only broad resources (scope_kind fails it), or a vault, secret or key and
+# no broad resource (it names that resource). A scope computed from a broad resource and
+# another one is not settled (`pulumi.Sprintf("%s/providers/Microsoft.KeyVault/vaults/%s",
+# rg.ID(), vault.Name)` names the vault; the resource group's id alone names the group), nor
+# is one computed from anything else (a random suffix, a stack reference): it could name any
+# scope.
 scope_resolved(r) if lib.known_string(r, "scope")
 
 scope_resolved(r) if {
-	count(lib.dependency_urns(r, "scope")) > 0
-	not scope_ambiguous(r)
+	deps := lib.dependency_urns(r, "scope")
+	count(deps) > 0
+	count(dependency_kinds(deps)) == count(deps)
 }
+
+scope_resolved(r) if {
+	deps := lib.dependency_urns(r, "scope")
+	count(dependency_kinds(deps)) == 0
+	some u in deps
+	narrow_types[lib.urn_type(u)]
+}
+
+# Resources whose id is a scope a Key Vault data role may be granted at.
+narrow_types := {lib.type_vault, lib.type_secret, lib.type_key}
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments

@@ -101,6 +101,20 @@ test_allow_unknown_scope_resolved_to_vault if {
 	count(warns(resources)) == 0
 }
 
+# A scope computed from a resource that is no scope (a random suffix, a stack reference)
+# could name any scope, so the dependency does not settle it.
+test_unknown_scope_from_other_resource_is_unverifiable if {
+	resources := [unknown_scope(secrets_user, ["urn:pulumi:dev::secret-store::random:index/randomPet:RandomPet::rg-suffix"])]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"scope"}
+}
+
+test_allow_unknown_scope_resolved_to_secret if {
+	resources := [unknown_scope(secrets_user, ["urn:pulumi:dev::secret-store::azure-native:keyvault:Secret::db"])]
+	count(denies(resources)) == 0
+	count(warns(resources)) == 0
+}
+
 test_unknown_scope_without_dependency_is_unverifiable if {
 	resources := [unknown_scope(secrets_user, [])]
 	count(denies(resources)) == 0

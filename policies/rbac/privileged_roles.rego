@@ -47,12 +47,20 @@ deny contains lib.fail(r, msg) if {
 	msg := sprintf("%s grants the privileged role %s to a workload principal.", [lib.label(r), lib.role_label(r)])
 }
 
-# The role is unknown and does not resolve to a role definition of this stack.
+# The role is unknown and does not resolve to a role definition of this stack, and the
+# principal is a workload or may be one (its type cannot be read either).
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	some r in lib.role_assignments
-	lib.is_workload(r)
+	may_be_workload(r)
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
+}
+
+may_be_workload(r) if lib.is_workload(r)
+
+may_be_workload(r) if {
+	not lib.is_workload(r)
+	lib.is_unknown(r, "principalType")
 }
 
 # The role is privileged but who receives it is unknown.

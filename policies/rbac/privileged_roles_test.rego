@@ -158,6 +158,14 @@ test_unknown_principal_type_with_owner_is_unverifiable if {
 	f.unknown == "principalType"
 }
 
+# Neither the role nor who receives it can be read: an Owner to a service principal is possible.
+test_unknown_role_and_principal_type_is_unverifiable if {
+	props := {"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7"}
+	resources := [assignment(props, {"secret": ["principalType", "roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"roleDefinitionId"}
+}
+
 # It can assign Key Vault roles, so it counts with Role Based Access Control Administrator.
 test_deny_key_vault_data_access_administrator if {
 	d := denies([assignment(sp(concat("", [sub_prefix, "8b54135c-b56d-4d72-a534-26097cfdc8d8"])), {})])

@@ -141,12 +141,13 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	not lib.role_resolved(r)
 }
 
-# Write roles go to groups only, so an unreadable role given to a user (or any principal that
-# is neither a group nor a workload) may be a failure too.
+# Write roles go to groups only, so an unreadable role given to a user (or any principal not
+# shown to be a group or a workload: another type, none, or one that cannot be read either)
+# may be a failure too.
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
 	some r in lib.role_assignments
 	not lib.is_workload(r)
-	lib.principal_type(r) != "group"
+	not declared_group(r)
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
 }

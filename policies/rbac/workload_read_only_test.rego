@@ -213,6 +213,13 @@ test_unknown_secret_role_for_user_is_unverifiable if {
 	{f.unknown | some f in warns(resources)} == {"roleDefinitionId"}
 }
 
+# Neither the role nor the principal's type can be read: a write role to a workload is possible.
+test_unknown_role_and_principal_type_is_unverifiable if {
+	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7"}, {"secret": ["principalType", "roleDefinitionId"]})]
+	count(denies(resources)) == 0
+	{f.unknown | some f in warns(resources)} == {"roleDefinitionId"}
+}
+
 test_allow_unknown_role_for_group if {
 	resources := [assignment({"principalId": "0f9e8d7c-6b5a-4c3d-8e1f-a2b3c4d5e6f7", "principalType": "Group"}, {"unknown": ["roleDefinitionId"]})]
 	count(denies(resources)) == 0

@@ -39,35 +39,27 @@ import data.kvguard.lib
 
 path := "properties.attributes.expires"
 
-milliseconds_floor := 100000000000
-
-day_seconds := 86400
-
 expiring contains [r, e] if {
 	some r in lib.secrets
 	e := r.properties.properties.attributes.expires
 	is_number(e)
-	e <= milliseconds_floor
+	e <= lib.milliseconds_floor
 }
-
-now_seconds := time.parse_rfc3339_ns(input.now) / 1000000000
-
-date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"])
 
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring
-	e < now_seconds
-	msg := sprintf("%s expired on %s, before %s.", [lib.label(r), date(e), date(now_seconds)])
+	e < lib.now_seconds
+	msg := sprintf("%s expired on %s, before %s.", [lib.label(r), lib.date(e), lib.date(lib.now_seconds)])
 }
 
 # A warning, not a deny: raising SEC-003 to mandatory blocks expired secrets, never ones that
 # are merely close to their date.
 warn contains lib.fail(r, msg) if {
 	some [r, e] in expiring
-	e >= now_seconds
+	e >= lib.now_seconds
 	days := lib.setting("SEC-003", "warnDays")
-	e < now_seconds + (days * day_seconds)
-	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), date(e), days, date(now_seconds)])
+	e < lib.now_seconds + (days * lib.day_seconds)
+	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), lib.date(e), days, lib.date(lib.now_seconds)])
 }
 
 deny contains lib.fail(r, msg) if {

@@ -33,6 +33,11 @@ test_deny_expired if {
 	count(secret_expiry_near.warn) == 0 with input as inp
 }
 
+test_deny_expired_before_int64_nanoseconds if {
+	inp := doc(expires(-99999999999), [])
+	secret_expiry_near.deny == {{"urn": urn, "msg": "Key Vault secret 'db-connection' expired on a date before 1677-09-21, before 2026-12-03."}} with input as inp
+}
+
 test_deny_near_expiry_is_warning_only if {
 	inp := doc(expires(now + (10 * day)), [])
 	count(secret_expiry_near.deny) == 0 with input as inp

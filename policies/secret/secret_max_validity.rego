@@ -40,34 +40,24 @@ import data.kvguard.lib
 
 path := "properties.attributes.expires"
 
-# Seconds since the epoch stay below 1e11 until the year 5138; milliseconds are above it
-# since 1973.
-milliseconds_floor := 100000000000
-
-day_seconds := 86400
-
 expiring contains [r, e] if {
 	some r in lib.secrets
 	e := r.properties.properties.attributes.expires
 	is_number(e)
 }
 
-now_seconds := time.parse_rfc3339_ns(input.now) / 1000000000
-
-date(seconds) := time.format([round(seconds) * 1000000000, "UTC", "2006-01-02"])
-
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring
-	e > milliseconds_floor
+	e > lib.milliseconds_floor
 	msg := sprintf("%s has the expiry %s, which looks like milliseconds rather than seconds since the epoch.", [lib.label(r), format_int(e, 10)])
 }
 
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring
-	e <= milliseconds_floor
+	e <= lib.milliseconds_floor
 	days := lib.setting("SEC-002", "maxValidityDays")
-	e > now_seconds + (days * day_seconds)
-	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), date(e), days, date(now_seconds)])
+	e > lib.now_seconds + (days * lib.day_seconds)
+	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), lib.date(e), days, lib.date(lib.now_seconds)])
 }
 
 deny contains lib.fail(r, msg) if {

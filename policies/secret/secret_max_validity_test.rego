@@ -37,6 +37,12 @@ test_deny_milliseconds if {
 	got == {{"urn": urn, "msg": "Key Vault secret 'db-connection' has the expiry 1796256000000, which looks like milliseconds rather than seconds since the epoch."}}
 }
 
+# Past 2262-04-11 the date no longer fits time.format's int64 nanoseconds: the secret still fails.
+test_deny_beyond_int64_nanoseconds if {
+	got := secret_max_validity.deny with input as doc(expires(9999999999), [], 90)
+	got == {{"urn": urn, "msg": "Key Vault secret 'db-connection' expires on a date after 2262-04-11, more than 90 days after 2026-12-03."}}
+}
+
 test_allow_at_limit if {
 	count(secret_max_validity.deny) == 0 with input as doc(expires(now + (90 * day)), [], 90)
 }
