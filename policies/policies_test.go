@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvguard/kvguard/internal/model"
 	"github.com/kvguard/kvguard/policies"
 )
 
@@ -272,4 +274,32 @@ func TestRegoFormatted(t *testing.T) {
 			assert.Equal(t, string(got), string(f.src), "file is not `opa fmt` clean")
 		})
 	}
+}
+
+// TestRemovalOpsMatchTheModel keeps lib.removal_ops, which the policies judge by, and
+// model.RemovalOps, which the engine reports by, one list.
+func TestRemovalOpsMatchTheModel(t *testing.T) {
+	files, _ := loadLibrary(t)
+	var got []string
+	for _, f := range files {
+		if f.pkg() != libPackage || f.isTest() {
+			continue
+		}
+		for _, r := range f.module.Rules {
+			if r.Head.Name.String() != "removal_ops" {
+				continue
+			}
+			set, ok := r.Head.Value.Value.(ast.Set)
+			require.True(t, ok, "removal_ops is a set literal")
+			for _, term := range set.Slice() {
+				s, ok := term.Value.(ast.String)
+				require.True(t, ok, "removal_ops holds strings")
+				got = append(got, string(s))
+			}
+		}
+	}
+	want := slices.Clone(model.RemovalOps)
+	sort.Strings(got)
+	sort.Strings(want)
+	assert.Equal(t, want, got)
 }

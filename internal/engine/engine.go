@@ -562,7 +562,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	for i := range doc.Resources {
 		r := &doc.Resources[i]
 		byURN[r.URN] = r
-		if r.Custom && r.Op != model.OpDelete && r.Op != model.OpDeleteReplaced {
+		if r.Custom && !model.IsRemoval(r.Op) {
 			byType[r.Type] = append(byType[r.Type], r)
 		}
 	}

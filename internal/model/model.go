@@ -4,6 +4,8 @@
 // indexes as decimal numbers ("properties.networkAcls", "logs.0.categoryGroup").
 package model
 
+import "slices"
+
 // UnknownSentinel is the string Pulumi writes for a value not known until the update runs.
 // It is itself a valid GUID, so it must never reach a policy as a value.
 const UnknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -96,7 +98,21 @@ const (
 	OpRead              = "read"
 	OpRefresh           = "refresh"
 	OpImport            = "import"
+	// The steps that drop a resource from the state: discard and discard-replaced leave it
+	// in the cloud; remove-pending-replace drops the stale copy of a resource an interrupted
+	// delete-before-replace already deleted (an export marks it pendingReplacement).
+	OpDiscard              = "discard"
+	OpDiscardReplaced      = "discard-replaced"
+	OpRemovePendingReplace = "remove-pending-replace"
 )
+
+// RemovalOps are the ops of a resource that is going away (policies/lib's removal_ops): it
+// is deleted, or dropped from the state, so only the entries policies produce for its removal
+// judge it.
+var RemovalOps = []string{OpDelete, OpDeleteReplaced, OpDiscard, OpDiscardReplaced, OpRemovePendingReplace}
+
+// IsRemoval holds for an op in RemovalOps.
+func IsRemoval(op string) bool { return slices.Contains(RemovalOps, op) }
 
 // EnvironmentKey is the config key that names a stack's environment: the project's
 // "environment" setting ("secret-store:environment"), read from a preview's config and from

@@ -101,9 +101,14 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		}
 		// A resource marked "delete" is the old half of a create-before-delete replacement
 		// that an interrupted update left behind; it is on its way out, not current state.
+		// One marked "pendingReplacement" is already deleted in Azure (an interrupted
+		// delete-before-replace): the next update removes it as remove-pending-replace.
 		op := model.OpSame
-		if st.Delete {
+		switch {
+		case st.Delete:
 			op = model.OpDeleteReplaced
+		case st.PendingReplacement:
+			op = model.OpRemovePendingReplace
 		}
 		r, u, err := fromState(file, path, &st, op)
 		if err != nil {

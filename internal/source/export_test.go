@@ -120,3 +120,16 @@ func TestExportPendingDelete(t *testing.T) {
 	assert.Equal(t, model.OpDeleteReplaced, doc.Resources[0].Op, "resource marked delete")
 	assert.Equal(t, model.OpSame, doc.Resources[1].Op, "current resource")
 }
+
+// A resource marked pendingReplacement was already deleted by an interrupted
+// delete-before-replace: it is the stale copy the next update removes, not current state.
+func TestExportPendingReplacement(t *testing.T) {
+	data := `{"version": 3, "deployment": {"resources": [
+		{"urn": "` + vaultURN + `", "custom": true, "pendingReplacement": true, "id": "/old", "type": "azure-native:keyvault:Vault", "inputs": {"vaultName": "old"}}
+	]}}`
+	doc, err := Load("export.json", []byte(data))
+	require.NoError(t, err)
+	require.Len(t, doc.Resources, 1)
+	assert.Equal(t, model.OpRemovePendingReplace, doc.Resources[0].Op)
+	assert.True(t, model.IsRemoval(doc.Resources[0].Op), "judged as going away")
+}

@@ -124,16 +124,13 @@ var previewFields = []string{"config", "steps", "diagnostics", "duration", "chan
 var stepOps = []string{
 	model.OpSame, model.OpCreate, model.OpUpdate, model.OpDelete, model.OpReplace,
 	model.OpCreateReplacement, model.OpDeleteReplaced, model.OpRead, "read-replacement",
-	model.OpRefresh, "discard", "discard-replaced", "remove-pending-replace", model.OpImport,
+	model.OpRefresh, model.OpDiscard, model.OpDiscardReplaced, model.OpRemovePendingReplace, model.OpImport,
 	"import-replacement",
 }
 
 // listedOps are the ops `pulumi preview --json` lists whatever its flags: same steps need
 // --show-sames, reads --show-reads and replacement halves --show-replacement-steps.
 var listedOps = []string{model.OpCreate, model.OpUpdate, model.OpDelete, model.OpReplace}
-
-// goneOps are the steps whose resource is going away: their properties come from oldState.
-var goneOps = []string{model.OpDelete, model.OpDeleteReplaced, "discard", "discard-replaced", "remove-pending-replace"}
 
 // loadPreview decodes the digest step by step (rather than in one Unmarshal) so an error can
 // name the step index: encoding/json's field paths leave indexes out.
@@ -328,7 +325,7 @@ func fromStep(file, path string, step *PreviewStep) (model.Resource, urnParts, e
 			Expected: "a Pulumi step op (same, create, update, delete, replace, ...)", Got: fmt.Sprintf("%q", step.Op)}
 	}
 	state, statePath := step.NewState, JoinPath(path, "newState")
-	if slices.Contains(goneOps, step.Op) {
+	if model.IsRemoval(step.Op) {
 		state, statePath = step.OldState, JoinPath(path, "oldState")
 	}
 	if state == nil {

@@ -329,7 +329,7 @@ func isReplacementHalf(op string) bool { return isReplaceOp(op) && !isOldCopy(op
 
 // isOldCopy holds for the steps that remove an old copy of a resource, which share its URN.
 func isOldCopy(op string) bool {
-	return op == model.OpDeleteReplaced || op == "discard-replaced" || op == "remove-pending-replace"
+	return op == model.OpDeleteReplaced || op == model.OpDiscardReplaced || op == model.OpRemovePendingReplace
 }
 
 // replaceOps are the step ops whose reasons are replace reasons.

@@ -5,7 +5,10 @@
 #   metric to the same workspace, storage account or event hub. Azure rejects the second
 #   setting, and where it does not the events are stored and billed twice. Resources and
 #   destinations are compared by id (case-insensitively) or, while unknown, by property
-#   dependency; categories case-insensitively; only enabled entries count.
+#   dependency; categories case-insensitively; only enabled entries count. On a Key Vault a
+#   category group stands for the categories it holds (audit: AuditEvent; allLogs: AuditEvent
+#   and AzurePolicyEvaluationDetails), so a group in one setting and one of its categories in
+#   another collide.
 # scope: package
 # related_resources:
 #   - ref: https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#destination-limitations
@@ -34,13 +37,54 @@ import data.kvguard.lib
 destination_fields := ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"]
 
 # streams are the [key, text] pairs of what a setting sends: enabled log categories, log
-# category groups and metric categories.
+# category groups and metric categories. For a vault, whose category groups are known, a group
+# stands for the categories it holds, so `allLogs` in one setting and `AuditEvent` in another
+# send the same category; for other resources a group is a stream of its own. A setting whose
+# target cannot be read or resolved may watch a vault or not, so it offers both.
 streams(s) := {[concat(":", [kind, lower(name)]), sprintf("%s '%s'", [text, name])] |
 	some [list, field, kind, text] in entry_kinds
 	some e in object.get(s.properties, list, [])
 	e.enabled == true
 	name := e[field]
 	is_string(name)
+	not replaced_by_categories(s, kind, name)
+} | {[concat(":", ["category", lower(category)]), sprintf("category '%s' (in category group '%s')", [category, name])] |
+	expands_groups(s)
+	some e in object.get(s.properties, "logs", [])
+	e.enabled == true
+	name := e.categoryGroup
+	is_string(name)
+	some category in vault_category_groups[lower(name)]
+}
+
+# The log categories in each category group of a Key Vault (Azure Monitor's supported logs
+# for Microsoft.KeyVault/vaults).
+vault_category_groups := {
+	"audit": ["AuditEvent"],
+	"alllogs": ["AuditEvent", "AzurePolicyEvaluationDetails"],
+}
+
+replaced_by_categories(s, kind, name) if {
+	kind == "group"
+	vault_category_groups[lower(name)]
+	on_vault(s)
+}
+
+expands_groups(s) if on_vault(s)
+
+expands_groups(s) if unresolvable(s, "resourceUri")
+
+# on_vault holds for a setting whose resourceUri is a vault id, or, unknown, is computed from
+# a vault of this stack.
+on_vault(s) if {
+	lib.known_string(s, "resourceUri")
+	regex.match(`/providers/microsoft\.keyvault/vaults/[^/]+$`, lib.scope(s.properties.resourceUri))
+}
+
+on_vault(s) if {
+	lib.is_unknown(s, "resourceUri")
+	some u in lib.dependency_urns(s, "resourceUri")
+	lib.urn_type(u) == lib.type_vault
 }
 
 # [list, field, key prefix, wording] per kind of stream.

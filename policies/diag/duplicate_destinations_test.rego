@@ -64,7 +64,7 @@ test_deny_same_group_same_workspace_case_insensitive if {
 	count(d) == 2
 	some f in d
 	f.urn == a.urn
-	f.msg == "Diagnostic setting 'a' sends category group 'audit' to the same destination as 'b' for the same resource."
+	f.msg == "Diagnostic setting 'a' sends category 'AuditEvent' (in category group 'audit') to the same destination as 'b' for the same resource."
 }
 
 test_deny_same_metric if {
@@ -93,6 +93,33 @@ test_allow_different_destinations if {
 test_allow_different_categories if {
 	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [{"category": "AuditEvent", "enabled": true}]}, {})
 	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [{"category": "AzurePolicyEvaluationDetails", "enabled": true}]}, {})
+	count(denies([a, b])) == 0
+}
+
+# A Key Vault's category groups hold categories: allLogs and audit both send AuditEvent.
+test_deny_group_and_category_overlap_on_a_vault if {
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [{"categoryGroup": "allLogs", "enabled": true}]}, {})
+	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [{"category": "AuditEvent", "enabled": true}]}, {})
+	c := setting("c", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	d := denies([a, b, c])
+	{f.urn | some f in d} == {a.urn, b.urn, c.urn}
+	some f in d
+	f.urn == b.urn
+	f.msg == "Diagnostic setting 'b' sends category 'AuditEvent' to the same destination as 'a', 'c' for the same resource."
+}
+
+# allLogs holds AzurePolicyEvaluationDetails, audit does not: only AuditEvent is sent twice.
+test_allow_group_and_other_category_on_a_vault if {
+	a := setting("a", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"resourceUri": vault_id, "workspaceId": workspace_id, "logs": [{"category": "AzurePolicyEvaluationDetails", "enabled": true}]}, {})
+	count(denies([a, b])) == 0
+}
+
+# Other resources' groups are not known here: a group and a category are different streams.
+test_allow_group_and_category_on_another_resource if {
+	storage := "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+	a := setting("a", {"resourceUri": storage, "workspaceId": workspace_id, "logs": audit}, {})
+	b := setting("b", {"resourceUri": storage, "workspaceId": workspace_id, "logs": [{"category": "StorageRead", "enabled": true}]}, {})
 	count(denies([a, b])) == 0
 }
 
@@ -183,5 +210,5 @@ test_deny_large_group_names_five_others if {
 	count(d) == 7
 	some f in d
 	f.urn == group[6].urn
-	f.msg == "Diagnostic setting 's6' sends category group 'audit' to the same destination as 's0', 's1', 's2', 's3', 's4' and 1 more for the same resource."
+	f.msg == "Diagnostic setting 's6' sends category 'AuditEvent' (in category group 'audit') to the same destination as 's0', 's1', 's2', 's3', 's4' and 1 more for the same resource."
 }

@@ -239,6 +239,30 @@ warn contains lib.unverifiable_msg(s, lib.hidden_path, msg) if {
 	msg := sprintf("%s is deleted by this change, and the vault it watches is not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether the vault stays audited cannot be checked.", [lib.label(s)])
 }
 
+# A partial preview that changes an audit setting so that it may no longer audit the vault it
+# watched, when that vault is left out: as for a deleted setting, whether the vault stays
+# audited cannot be seen.
+warn contains lib.unverifiable_msg(s, lib.hidden_path, msg) if {
+	input.partial == true
+	some s in input.resources
+	lib.change_ops[s.op]
+	s.type == lib.type_diagnostic_setting
+	old := lib.old_state(s)
+	candidate(old)
+	watches_a_vault(old)
+	not watches_listed_vault(old)
+	not still_audits(s, old)
+	msg := sprintf("%s is changed so that it may no longer send the audit logs of the vault it watched, and that vault is not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether the vault stays audited cannot be checked.", [lib.label(s)])
+}
+
+still_audits(s, old) if {
+	sends_audit(s)
+	has_destination(s)
+	some k in target_keys(old)
+	keys := target_keys(s)
+	keys[k]
+}
+
 watches_a_vault(s) if {
 	some k in target_keys(s)
 	startswith(k, "vault-name:")

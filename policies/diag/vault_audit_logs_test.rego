@@ -227,6 +227,38 @@ test_unknown_partial_preview_deleted_setting_of_unlisted_vault if {
 	count(vault_audit_logs.warn) == 0 with input as {"profile": "dev", "resources": [s]}
 }
 
+# Updating it so that it stops auditing a vault the preview leaves out: unverifiable too.
+test_unknown_partial_preview_setting_changed_to_stop_auditing_unlisted_vault if {
+	before := audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}])
+	after := audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": false}])
+	s := setting("s", after, {"op": "update", "oldProperties": before})
+	inp := {"profile": "dev", "partial": true, "resources": [s]}
+	count(vault_audit_logs.deny) == 0 with input as inp
+	{w.urn | some w in vault_audit_logs.warn} == {"urn:pulumi:dev::secret-store::azure-native:insights:DiagnosticSetting::s"} with input as inp
+	some w in vault_audit_logs.warn with input as inp
+	contains(w.msg, "is changed so that it may no longer send the audit logs of the vault it watched")
+
+	# Pointed at another vault, the same.
+	other := audit_to_workspace("/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other", [{"categoryGroup": "audit", "enabled": true}])
+	moved := {"profile": "dev", "partial": true, "resources": [setting("s", other, {"op": "replace", "oldProperties": before})]}
+	count(vault_audit_logs.warn) == 1 with input as moved
+}
+
+# An update that keeps auditing the same vault (here: another workspace) is not a finding.
+test_allow_partial_preview_setting_changed_but_still_auditing if {
+	before := audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}])
+	after := object.union(before, {"workspaceId": "/subscriptions/3f2b6c1e-7a9d-4c1b-9e7f-2a5d8c0b4e61/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-other"})
+	s := setting("s", after, {"op": "update", "oldProperties": before})
+	count(vault_audit_logs.warn) == 0 with input as {"profile": "dev", "partial": true, "resources": [s]}
+}
+
+# A setting an interrupted delete-before-replace already deleted (remove-pending-replace)
+# audits nothing.
+test_deny_setting_pending_replacement_does_not_audit if {
+	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}]), {"op": "remove-pending-replace"})
+	count(denies([vault({"id": vault_id}), s])) == 1
+}
+
 # The vault is listed: its own result (here a failure) says what the deletion does.
 test_deny_partial_preview_deleted_setting_of_listed_vault if {
 	s := setting("s", audit_to_workspace(vault_id, [{"categoryGroup": "audit", "enabled": true}]), {"op": "delete"})

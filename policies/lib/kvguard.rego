@@ -26,7 +26,11 @@ type_workspace := "azure-native:operationalinsights:Workspace"
 type_identity := "azure-native:managedidentity:UserAssignedIdentity"
 
 # Ops whose resource is going away: its settings no longer matter, only the deletion does.
-removal_ops := {"delete", "delete-replaced"}
+# Besides deletions, the steps that drop a resource from the state (discard, discard-replaced)
+# and remove-pending-replace, the stale copy of a resource an interrupted delete-before-replace
+# already deleted in Azure (sources give an export's `pendingReplacement` resource this op):
+# a lock or audit setting in that state protects nothing.
+removal_ops := {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
 
 # by_type groups the checked resources (custom, not being removed) by Pulumi type token, once
 # per evaluation, so a policy reads lib.by_type[lib.type_vault] without scanning every resource.

@@ -287,6 +287,17 @@ relations_hidden(r) if {
 	not fresh_ops[r.op]
 }
 
+# change_ops change a resource that stays: rules compare its old state with the new one.
+change_ops := {"update", "replace", "create-replacement"}
+
+# old_state is r as it was before the change (oldProperties, which sources keep for updates
+# and replacements), for rules that ask what a changed resource covered before. The old
+# unreadable paths count as unknown; dependencies are the new state's (the old ones are not
+# kept).
+old_state(r) := object.union(r, {"properties": r.oldProperties, "unknown": object.get(r, "oldUnreadable", []), "secret": []}) if {
+	is_object(r.oldProperties)
+}
+
 # hidden_path is the unknown path of a result that waits for resources a partial preview
 # leaves out.
 hidden_path := "(unchanged resources the preview leaves out)"

@@ -56,6 +56,17 @@ deny contains lib.fail(r, msg) if {
 	msg := sprintf("%s is deleted by this change.", [lib.label(r)])
 }
 
+# A stack export's resource marked pendingReplacement was deleted by an interrupted
+# delete-before-replace; the next update creates its replacement.
+deny contains lib.fail(r, msg) if {
+	input.source == "export"
+	some r in input.resources
+	r.custom
+	guarded_types[r.type]
+	r.op == "remove-pending-replace"
+	msg := sprintf("%s was deleted by an interrupted update that replaces it (marked pendingReplacement in the state); the next update creates the replacement.", [lib.label(r)])
+}
+
 # The three steps of one replacement share a URN and this message, so they give one finding.
 deny contains lib.fail(r, msg) if {
 	some r in input.resources
@@ -108,6 +119,39 @@ warn contains lib.unverifiable_msg(l, lib.hidden_path, msg) if {
 	count(lock_keys(l)) > 0
 	not covers_listed_vault(l)
 	msg := sprintf("%s is deleted by this change, and the vaults it may cover are not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether they stay protected cannot be checked.", [lib.label(l)])
+}
+
+# A partial preview that changes a lock so that it may no longer cover what it covered (its
+# level, or what it names), when what it covered is left out: as for a deleted lock, whether
+# those vaults stay protected cannot be seen.
+warn contains lib.unverifiable_msg(l, lib.hidden_path, msg) if {
+	lib.is_prod
+	partial
+	some l in input.resources
+	lib.change_ops[l.op]
+	lock_types[l.type]
+	old := lib.old_state(l)
+	may_cannot_delete(old)
+	some k in lock_keys(old)
+	not listed_vault_keys[k]
+	not still_covers(l, k)
+	msg := sprintf("%s is changed so that it may no longer cover the vaults it covered, and they are not in this preview (unchanged resources are listed only by `pulumi preview --json --show-sames`), so whether they stay protected cannot be checked.", [lib.label(l)])
+}
+
+may_cannot_delete(l) if cannot_delete(l)
+
+may_cannot_delete(l) if lib.is_unknown(l, "level")
+
+cannot_delete(l) if {
+	level := l.properties.level
+	is_string(level)
+	lower(level) == "cannotdelete"
+}
+
+still_covers(l, k) if {
+	cannot_delete(l)
+	keys := lock_keys(l)
+	keys[k]
 }
 
 covers_listed_vault(l) if {
@@ -169,9 +213,7 @@ first_unresolved_lock := [l | some l in unresolved_locks; l.urn == min({x.urn | 
 
 locked(v) if {
 	some l in vault_locks(v)
-	level := l.properties.level
-	is_string(level)
-	lower(level) == "cannotdelete"
+	cannot_delete(l)
 }
 
 pending_locks(v) := {l |
@@ -297,9 +339,10 @@ locks_by_key := {k: ls |
 
 lock_entries := [[k, l] | some l in all_locks; some k in lock_keys(l)]
 
-# A lock on a same-named resource of another provider, or of another Key Vault type (a
-# managed HSM), does not protect the vault.
+# A lock on a same-named resource of another provider, of another Key Vault type (a managed
+# HSM), or below another resource (a parentResourcePath), does not protect the vault.
 on_vault_type(l) if {
+	object.get(l.properties, "parentResourcePath", "") in {"", null}
 	namespace := object.get(l.properties, "resourceProviderNamespace", "Microsoft.KeyVault")
 	is_string(namespace)
 	lower(namespace) == "microsoft.keyvault"

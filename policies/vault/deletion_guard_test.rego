@@ -86,6 +86,15 @@ test_deny_prod_vault_lock_on_other_namespace if {
 	got == {{"urn": vault_urn, "msg": unprotected_msg}}
 }
 
+# A parentResourcePath puts the lock on a child of another resource, not on the vault.
+test_deny_prod_vault_lock_below_another_resource if {
+	props := {"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}
+	nested := lock(object.union(props, {"parentResourcePath": "managedHSMs/hsm"}), [], {})
+	got := deletion_guard.deny with input as doc("prod", [vault("create", false), nested])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+	count(deletion_guard.deny) == 0 with input as doc("prod", [vault("create", false), lock(object.union(props, {"parentResourcePath": ""}), [], {})])
+}
+
 test_allow_dev_vault_unprotected if {
 	count(deletion_guard.deny) == 0 with input as doc("dev", [vault("create", false), secret("same")])
 }
@@ -161,6 +170,37 @@ test_unknown_partial_preview_deleted_lock_of_unlisted_vault if {
 	w.urn == lock_urn
 	contains(w.msg, "is deleted by this change, and the vaults it may cover are not in this preview")
 	count(deletion_guard.warn) == 0 with input as doc("prod", [l])
+}
+
+# Changing the lock of a vault the preview leaves out (its level, or the vault it names): the
+# vault's protection cannot be seen either.
+test_unknown_partial_preview_changed_lock_of_unlisted_vault if {
+	before := {"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}
+	read_only := object.union(lock(object.union(before, {"level": "ReadOnly"}), [], {}), {"op": "update", "oldProperties": before})
+	moved := object.union(lock(object.union(before, {"resourceName": "kv-other"}), [], {}), {"op": "replace", "oldProperties": before})
+	renamed := object.union(lock(object.union(before, {"notes": "kept"}), [], {}), {"op": "update", "oldProperties": before})
+	every l in [read_only, moved] {
+		count(deletion_guard.deny) == 0 with input as partial_doc([l])
+		some w in deletion_guard.warn with input as partial_doc([l])
+		w.urn == lock_urn
+		contains(w.msg, "is changed so that it may no longer cover the vaults it covered")
+	}
+	count(deletion_guard.warn) == 0 with input as partial_doc([renamed])
+}
+
+# A lock an interrupted delete-before-replace already deleted (remove-pending-replace) does
+# not protect the vault.
+test_deny_prod_vault_lock_pending_replacement if {
+	l := object.union(lock({"level": "CanNotDelete", "resourceName": "kv-store-prod", "resourceProviderNamespace": "Microsoft.KeyVault", "resourceType": "vaults"}, [], {}), {"op": "remove-pending-replace"})
+	got := deletion_guard.deny with input as doc("prod", [vault("same", false), l])
+	got == {{"urn": vault_urn, "msg": unprotected_msg}}
+}
+
+# In an export, a vault marked pendingReplacement was deleted by an interrupted update.
+test_deny_export_vault_pending_replacement if {
+	inp := object.union(doc("dev", [vault("remove-pending-replace", false)]), {"source": "export"})
+	got := deletion_guard.deny with input as inp
+	got == {{"urn": vault_urn, "msg": "Key Vault 'vault' was deleted by an interrupted update that replaces it (marked pendingReplacement in the state); the next update creates the replacement."}}
 }
 
 # The lock's vault is listed: its own result says what deleting the lock does.

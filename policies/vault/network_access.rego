@@ -73,7 +73,12 @@ default_allows(r) if {
 	not default_denies(r)
 }
 
-bypass(r) := object.get(r.properties, ["properties", "networkAcls", "bypass"], "AzureServices")
+# bypass is the networkAcls bypass: Azure's default, AzureServices, when absent or null (as
+# for the other settings, null takes the default).
+bypass(r) := b if {
+	b := object.get(r.properties, ["properties", "networkAcls", "bypass"], null)
+	b != null
+} else := "AzureServices"
 
 bypass_allowed(r) if {
 	not lib.is_unknown(r, bypass_path)

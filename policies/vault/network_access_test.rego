@@ -60,6 +60,11 @@ test_allow_firewall_deny_without_bypass_value if {
 	count(network_access.deny) == 0 with input as doc({"networkAcls": {"defaultAction": "Deny"}}, [])
 }
 
+# null takes Azure's default (AzureServices), as an absent bypass does.
+test_allow_firewall_deny_with_null_bypass if {
+	count(network_access.deny) == 0 with input as doc({"networkAcls": {"defaultAction": "Deny", "bypass": null}}, [])
+}
+
 test_unknown_public_access_with_open_firewall_is_unverifiable if {
 	inp := doc({"networkAcls": {"defaultAction": "Allow"}}, ["properties.publicNetworkAccess"])
 	count(network_access.deny) == 0 with input as inp
