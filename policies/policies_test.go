@@ -243,6 +243,7 @@ func TestRegoTests(t *testing.T) {
 		SetStore(inmem.NewFromObject(data)).
 		SetModules(modules).
 		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
 		RunTests(ctx, nil)
 	require.NoError(t, err, "compile the library")
 

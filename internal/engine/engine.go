@@ -22,6 +22,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -242,19 +243,30 @@ func (e *Engine) eval(ctx context.Context, input ast.Value) (rego.Vars, error) {
 	}
 	results := make([]rego.ResultSet, len(queries))
 	errs := make([]error, len(queries))
+	builtinErrs := make([][]topdown.Error, len(queries))
 	var wg sync.WaitGroup
 	for i := range queries {
 		e.evals.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = queries[i].Eval(ctx, rego.EvalParsedInput(input))
+			results[i], errs[i] = queries[i].Eval(ctx, rego.EvalParsedInput(input), rego.EvalBuiltinErrorList(&builtinErrs[i]))
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
+		}
+	}
+	// OPA's default mode (that of opa eval and conftest too) makes a rule body whose builtin
+	// fails (time.format of a date past 2262, count of a number) quietly undefined: a finding
+	// it would have built is lost, and the check would pass. The evaluation runs that way, so
+	// results match those tools', but a check that hit such an error is refused rather than
+	// reported. The policies guard their builtins' inputs; their tests raise builtin errors.
+	for _, list := range builtinErrs {
+		if len(list) > 0 {
+			return nil, builtinError(list)
 		}
 	}
 	if len(e.policies) == 0 {
@@ -270,6 +282,22 @@ func (e *Engine) eval(ctx context.Context, input ast.Value) (rego.Vars, error) {
 		}
 	}
 	return bindings, nil
+}
+
+// builtinError words the first builtin error of an evaluation: where in the policies, what
+// failed, and why the check is refused. The message is OPA's, about a value of the document,
+// which holds no secret values.
+func builtinError(list []topdown.Error) error {
+	first := list[0]
+	where := "a policy"
+	if first.Location != nil {
+		where = first.Location.String()
+	}
+	more := ""
+	if len(list) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(list)-1)
+	}
+	return fmt.Errorf("a policy builtin failed on a value of the input at %s: %s%s; a rule that fails this way loses its finding, so the check is refused rather than reported (a policy bug: report it with the input's shape)", where, first.Message, more)
 }
 
 func bindingName(i int, kind string) string { return fmt.Sprintf("p%d%s", i, kind) }

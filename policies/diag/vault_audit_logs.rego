@@ -50,9 +50,15 @@ log_unknown := `^logs(\.[0-9]+(\.(category|categoryGroup|enabled))?)?$`
 
 vault_id_pattern := `/providers/microsoft\.keyvault/vaults/([^/]+)$`
 
-is_audit_entry(log) if lower(log.category) == "auditevent"
+is_audit_entry(log) if {
+	is_string(log.category)
+	lower(log.category) == "auditevent"
+}
 
-is_audit_entry(log) if audit_groups[lower(log.categoryGroup)]
+is_audit_entry(log) if {
+	is_string(log.categoryGroup)
+	audit_groups[lower(log.categoryGroup)]
+}
 
 sends_audit(s) if {
 	some log in s.properties.logs

@@ -70,8 +70,11 @@ missing(r) := {name |
 	not tag_unknown(r, name)
 }
 
+# Tags that are not an object (a list, say) hold no tag: ARM takes a map of names to values.
 has_tag(r, name) if {
-	some key, value in object.get(r.properties, "tags", {})
+	tags := object.get(r.properties, "tags", {})
+	is_object(tags)
+	some key, value in tags
 	lower(key) == lower(name)
 	is_string(value)
 	trim_space(value) != ""

@@ -97,3 +97,11 @@ test_deny_other_tag_missing_next_to_a_secret_one if {
 	got := required_tags.deny with input as doc([secret_vault({}, ["tags.owner"])])
 	got == {{"urn": vault_urn, "msg": "Key Vault 'vault' is missing the required tag 'environment'."}}
 }
+
+# ARM takes tags as a map of names to values: a list holds no tag.
+test_deny_tags_given_as_a_list if {
+	got := required_tags.deny with input as doc([vault(["owner", 1], [])])
+	count(got) == 1
+	some f in got
+	f.urn == vault_urn
+}

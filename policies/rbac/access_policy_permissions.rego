@@ -40,8 +40,10 @@ policy_unknown := `^policy(\.permissions(\.(keys|secrets|certificates|storage)(\
 
 inline_unknown := `^properties(\.accessPolicies(\.[0-9]+(\.permissions(\.(keys|secrets|certificates|storage)(\.[0-9]+)?)?)?)?)?$`
 
-# granted lists the forbidden [permission, kind] pairs in one permissions object.
+# granted lists the forbidden [permission, kind] pairs in one permissions object (none in
+# anything else, which the wrong-type rules below fail).
 granted(permissions) := {[lower(p), kind] |
+	is_object(permissions)
 	some kind in kinds
 	some p in object.get(permissions, kind, [])
 	is_string(p)
@@ -57,6 +59,7 @@ deny contains lib.fail(r, msg) if {
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	some ap in object.get(r.properties, ["properties", "accessPolicies"], [])
+	is_object(ap)
 	some [p, kind] in granted(object.get(ap, "permissions", {}))
 	msg := sprintf("%s has an inline access policy that grants '%s' on %s.", [lib.label(r), p, kind])
 }
@@ -80,6 +83,36 @@ deny contains lib.fail(r, msg) if {
 	v := ap.permissions[kind]
 	not_a_list(v)
 	msg := lib.wrong_type(r, sprintf("accessPolicies[%d].permissions.%s", [i, kind]), v, "a list of permissions")
+}
+
+# A permissions object, or an inline access policy, that is not an object names no
+# permissions anyone can read: ARM rejects it, so it fails rather than passes.
+deny contains lib.fail(r, msg) if {
+	some r in lib.access_policies
+	v := r.properties.policy.permissions
+	v != null
+	not is_object(v)
+	msg := lib.wrong_type(r, "policy.permissions", v, "an object of permission lists")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	aps := r.properties.properties.accessPolicies
+	is_array(aps)
+	some i, ap in aps
+	not is_object(ap)
+	msg := lib.wrong_type(r, sprintf("accessPolicies[%d]", [i]), ap, "an access policy object")
+}
+
+deny contains lib.fail(r, msg) if {
+	some r in lib.vaults
+	aps := r.properties.properties.accessPolicies
+	is_array(aps)
+	some i, ap in aps
+	v := ap.permissions
+	v != null
+	not is_object(v)
+	msg := lib.wrong_type(r, sprintf("accessPolicies[%d].permissions", [i]), v, "an object of permission lists")
 }
 
 not_a_list(v) if {

@@ -121,3 +121,18 @@ test_deny_inline_permissions_not_a_list if {
 	d := denies([vault([{"objectId": "x", "tenantId": "y", "permissions": {"keys": "purge"}}], [])])
 	d == {{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault", "msg": "Key Vault 'vault' sets accessPolicies[0].permissions.keys to a string, not a list of permissions."}}
 }
+
+# Permissions, or an inline access policy, that are not objects name nothing readable: ARM
+# rejects them, so they fail (and no rule stops on a builtin error over them).
+test_deny_permissions_not_an_object if {
+	got := denies([access_policy("all", [])])
+	got == {{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:AccessPolicy::ap", "msg": "Key Vault access policy 'ap' sets policy.permissions to a string, not an object of permission lists."}}
+}
+
+test_deny_inline_access_policy_not_an_object if {
+	got := denies([vault(["all", {"permissions": 5}], [])])
+	got == {
+		{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault", "msg": "Key Vault 'vault' sets accessPolicies[0] to a string, not an access policy object."},
+		{"urn": "urn:pulumi:dev::secret-store::azure-native:keyvault:Vault::vault", "msg": "Key Vault 'vault' sets accessPolicies[1].permissions to a number, not an object of permission lists."},
+	}
+}

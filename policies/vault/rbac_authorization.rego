@@ -56,7 +56,9 @@ deny contains lib.fail(r, msg) if {
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
-	count(r.properties.properties.accessPolicies) > 0
+	ps := r.properties.properties.accessPolicies
+	listed(ps)
+	count(ps) > 0
 	msg := sprintf("%s grants access through inline access policies.", [lib.label(r)])
 }
 
@@ -66,10 +68,13 @@ deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
 	v := r.properties.properties.accessPolicies
 	v != null
-	not is_array(v)
-	not is_object(v)
+	not listed(v)
 	msg := lib.wrong_type(r, "accessPolicies", v, "a list of access policies")
 }
+
+listed(v) if is_array(v)
+
+listed(v) if is_object(v)
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.access_policies
