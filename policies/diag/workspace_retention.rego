@@ -66,6 +66,6 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, "retentionInDays") if {
-	some r in lib.workspaces
+	some r in lib.unreadable[lib.type_workspace]
 	lib.is_unknown(r, "retentionInDays")
 }

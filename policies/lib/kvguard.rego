@@ -152,6 +152,23 @@ is_unknown(r, path) if {
 	startswith(concat("", [path, "."]), concat("", [s, "."]))
 }
 
+# unreadable groups by type the checked resources that have a value the policies may ask for
+# and cannot read: an unknown path, or a secret one other than a Key Vault secret's value
+# (always a secret, asked for only by SEC-005, which wants it unknown and not secret). For any
+# other resource lib.is_unknown never holds, so a rule that reports an unreadable value
+# iterates lib.unreadable[type], the few resources a change leaves unknown, rather than every
+# resource of the type.
+unreadable := {t: rs |
+	some t in {r.type | some r in unreadable_resources}
+	rs := {r | some r in unreadable_resources; r.type == t}
+}
+
+unreadable_resources := {r | some r in checked_resources; count(r.unknown) > 0} | {r |
+	some r in checked_resources
+	some s in r.secret
+	[r.type, s] != [type_secret, secret_value_path]
+}
+
 # is_secret holds when the value at path, or an object or array holding it, was a Pulumi
 # secret (its value was removed).
 is_secret(r, path) if {

@@ -160,6 +160,15 @@ is_workload(r) if principal_type(r) == "serviceprincipal"
 
 is_workload(r) if count(principal_identities(r)) > 0
 
+# workloads are the role assignments whose principal is a workload (is_workload), and
+# privileged_assignments those granting a privileged role (is_privileged_role): built once
+# per evaluation, so rules test membership. OPA keeps a function's result only when it is
+# defined, so a predicate that does not hold (most principals are not workloads, most roles
+# not privileged) was evaluated again in every rule that asked, about ten per assignment.
+workloads := {r | some r in role_assignments; is_workload(r)}
+
+privileged_assignments := {r | some r in role_assignments; is_privileged_role(r)}
+
 # is_group holds when an assignment's principal is a group and not a workload identity.
 is_group(r) if {
 	principal_type(r) == "group"

@@ -62,6 +62,6 @@ warn contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, "roleAssignmentName") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.is_unknown(r, "roleAssignmentName")
 }

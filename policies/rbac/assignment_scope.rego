@@ -115,14 +115,14 @@ no_scope_msg(r) := sprintf("%s grants the Key Vault data role %s without a scope
 } else := lib.wrong_type(r, "scope", r.properties.scope, "an ARM scope string")
 
 warn contains lib.unverifiable(r, "scope") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.assigned_role(r).keyvault_data
 	lib.is_unknown(r, "scope")
 	not scope_resolved(r)
 }
 
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.is_unknown(r, "roleDefinitionId")
 	scope_kind(r)
 }
@@ -130,7 +130,7 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 # Neither the role nor the scope can be read or resolved: a data role at a broad scope is
 # possible, so both paths are named.
 warn contains lib.unverifiable(r, path) if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
 	lib.is_unknown(r, "scope")

@@ -100,7 +100,7 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, path) if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	some missing in all_parts
 	parts(r)[missing] == null
 	path := part_paths[missing]

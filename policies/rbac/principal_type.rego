@@ -57,6 +57,6 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, "principalType") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.is_unknown(r, "principalType")
 }

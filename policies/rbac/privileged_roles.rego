@@ -42,31 +42,31 @@ import data.kvguard.lib
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	lib.is_workload(r)
-	lib.is_privileged_role(r)
+	lib.workloads[r]
+	lib.privileged_assignments[r]
 	msg := sprintf("%s grants the privileged role %s to a workload principal.", [lib.label(r), lib.role_label(r)])
 }
 
 # The role is unknown and does not resolve to a role definition of this stack, and the
 # principal is a workload or may be one (its type cannot be read either).
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	may_be_workload(r)
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
 }
 
-may_be_workload(r) if lib.is_workload(r)
+may_be_workload(r) if lib.workloads[r]
 
 may_be_workload(r) if {
-	not lib.is_workload(r)
+	not lib.workloads[r]
 	lib.is_unknown(r, "principalType")
 }
 
 # The role is privileged but who receives it is unknown.
 warn contains lib.unverifiable(r, "principalType") if {
-	some r in lib.role_assignments
-	lib.is_privileged_role(r)
-	not lib.is_workload(r)
+	some r in lib.unreadable[lib.type_role_assignment]
+	lib.privileged_assignments[r]
+	not lib.workloads[r]
 	lib.is_unknown(r, "principalType")
 }

@@ -61,7 +61,7 @@ is_other_role(r) if {
 	lib.role_resolved(r)
 	not is_read_role(r)
 	not is_write_role(r)
-	not lib.is_privileged_role(r)
+	not lib.privileged_assignments[r]
 }
 
 # other_role_text names a role that is not a known read role: by its catalogue name, by its
@@ -81,14 +81,14 @@ other_role_text(r) := sprintf("the role '%s'", [lib.assigned_role(r).name]) if {
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	lib.is_workload(r)
+	lib.workloads[r]
 	is_write_role(r)
 	msg := sprintf("%s grants the write role %s to a workload principal.", [lib.label(r), lib.role_label(r)])
 }
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	lib.is_workload(r)
+	lib.workloads[r]
 	is_other_role(r)
 	msg := sprintf("%s grants a workload principal %s, which is not a known read role.", [lib.label(r), other_role_text(r)])
 }
@@ -104,7 +104,7 @@ deny contains lib.fail(r, msg) if {
 # principalType that is readable but not "Group" (another type, absent or not a string).
 # An unknown or secret principalType is unverifiable instead (below).
 not_a_group(r) if {
-	not lib.is_workload(r)
+	not lib.workloads[r]
 	not lib.is_unknown(r, "principalType")
 	not declared_group(r)
 }
@@ -124,7 +124,7 @@ deny contains lib.fail(r, msg) if {
 	msg := no_role_msg(r)
 }
 
-read_only_applies(r) if lib.is_workload(r)
+read_only_applies(r) if lib.workloads[r]
 
 read_only_applies(r) if not_a_group(r)
 
@@ -135,8 +135,8 @@ no_role_msg(r) := sprintf("%s does not set roleDefinitionId, so the role it gran
 } else := lib.wrong_type(r, "roleDefinitionId", r.properties.roleDefinitionId, "a role definition id")
 
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
-	some r in lib.role_assignments
-	lib.is_workload(r)
+	some r in lib.unreadable[lib.type_role_assignment]
+	lib.workloads[r]
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
 }
@@ -145,8 +145,8 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 # shown to be a group or a workload: another type, none, or one that cannot be read either)
 # may be a failure too.
 warn contains lib.unverifiable(r, "roleDefinitionId") if {
-	some r in lib.role_assignments
-	not lib.is_workload(r)
+	some r in lib.unreadable[lib.type_role_assignment]
+	not lib.workloads[r]
 	not declared_group(r)
 	lib.is_unknown(r, "roleDefinitionId")
 	not lib.role_resolved(r)
@@ -155,10 +155,10 @@ warn contains lib.unverifiable(r, "roleDefinitionId") if {
 # A write role, or a role that is not a known read role, to a principal whose type cannot be
 # read and that does not resolve to a managed identity of this stack.
 warn contains lib.unverifiable(r, "principalType") if {
-	some r in lib.role_assignments
+	some r in lib.unreadable[lib.type_role_assignment]
 	lib.is_unknown(r, "principalType")
 	needs_read_only_check(r)
-	not lib.is_workload(r)
+	not lib.workloads[r]
 }
 
 needs_read_only_check(r) if is_write_role(r)

@@ -70,7 +70,7 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, expires_path) if {
-	some r in lib.keys
+	some r in lib.unreadable[lib.type_key]
 	lib.is_unknown(r, expires_path)
 }
 

@@ -40,7 +40,7 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, path) if {
-	some r in lib.secrets
+	some r in lib.unreadable[lib.type_secret]
 	lib.is_unknown(r, path)
 }
 

@@ -191,20 +191,20 @@ warn contains lib.unverifiable(r, u) if {
 }
 
 warn contains lib.unverifiable(r, public_path) if {
-	some r in lib.vaults
+	some r in lib.unreadable[lib.type_vault]
 	lib.is_unknown(r, public_path)
 	not firewall_closed(r)
 }
 
 warn contains lib.unverifiable(r, action_path) if {
-	some r in lib.vaults
+	some r in lib.unreadable[lib.type_vault]
 	not public_disabled(r)
 	lib.is_unknown(r, action_path)
 }
 
 # The bypass only matters while the default action is not known to let everything in.
 warn contains lib.unverifiable(r, bypass_path) if {
-	some r in lib.vaults
+	some r in lib.unreadable[lib.type_vault]
 	not public_disabled(r)
 	lib.is_unknown(r, bypass_path)
 	not default_allows(r)

@@ -82,7 +82,7 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, path) if {
-	some r in lib.vaults
+	some r in lib.unreadable[lib.type_vault]
 	some path in [rbac_path, policies_path]
 	lib.is_unknown(r, path)
 }

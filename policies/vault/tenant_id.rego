@@ -57,7 +57,7 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, path) if {
-	some r in lib.vaults
+	some r in lib.unreadable[lib.type_vault]
 	lib.is_unknown(r, path)
 }
 
