@@ -59,8 +59,8 @@ deny contains lib.fail(r, msg) if {
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.workspaces
-	not lib.is_unknown(r, "retentionInDays")
 	object.get(r.properties, "retentionInDays", null) == null
+	not lib.is_unknown(r, "retentionInDays")
 	azure_default_days < min_days
 	msg := sprintf("%s does not set retentionInDays, so it keeps logs for %v days, fewer than the %v required.", [lib.label(r), azure_default_days, min_days])
 }

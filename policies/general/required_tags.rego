@@ -45,9 +45,9 @@ tagged := lib.vaults | lib.identities
 
 deny contains lib.fail(r, msg) if {
 	some r in tagged
-	not lib.is_unknown(r, "tags")
 	names := missing(r)
 	count(names) > 0
+	not lib.is_unknown(r, "tags")
 	msg := sprintf("%s is missing the required %s %s.", [lib.label(r), noun(names), quoted(names)])
 }
 

@@ -32,8 +32,8 @@ replace_ops := {"replace", "create-replacement"}
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	not lib.is_unknown(r, "roleAssignmentName")
 	not lib.known_string(r, "roleAssignmentName")
+	not lib.is_unknown(r, "roleAssignmentName")
 	msg := sprintf("%s does not set roleAssignmentName, so each create picks a random name.", [lib.label(r)])
 }
 

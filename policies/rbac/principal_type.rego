@@ -34,8 +34,8 @@ allowed := {"user", "group", "serviceprincipal"}
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	not lib.is_unknown(r, "principalType")
 	not lib.known_string(r, "principalType")
+	not lib.is_unknown(r, "principalType")
 	msg := sprintf("%s does not set principalType.", [lib.label(r)])
 }
 

@@ -41,8 +41,8 @@ policy_path := "properties.rotationPolicy"
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.keys
-	not lib.is_unknown(r, expires_path)
 	object.get(r.properties, ["properties", "attributes", "expires"], null) == null
+	not lib.is_unknown(r, expires_path)
 	msg := sprintf("%s has no expiration date.", [lib.label(r)])
 }
 

@@ -34,8 +34,8 @@ path := "properties.contentType"
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.secrets
-	not lib.is_unknown(r, path)
 	not has_content_type(r)
+	not lib.is_unknown(r, path)
 	msg := sprintf("%s has no content type.", [lib.label(r)])
 }
 

@@ -36,8 +36,8 @@ path := "properties.attributes.expires"
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.secrets
-	not lib.is_unknown(r, path)
 	object.get(r.properties, ["properties", "attributes", "expires"], null) == null
+	not lib.is_unknown(r, path)
 	msg := sprintf("%s has no expiration date.", [lib.label(r)])
 }
 

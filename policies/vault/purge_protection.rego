@@ -39,8 +39,8 @@ path := "properties.enablePurgeProtection"
 # Absent (or null) counts as off, like an explicit false.
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
-	not lib.is_unknown(r, path)
 	object.get(r.properties, ["properties", "enablePurgeProtection"], null) in {null, false}
+	not lib.is_unknown(r, path)
 	msg := sprintf("%s does not have purge protection enabled.", [lib.label(r)])
 }
 

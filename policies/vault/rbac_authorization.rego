@@ -41,8 +41,8 @@ policies_path := "properties.accessPolicies"
 # Absent (or null) counts as off, the default of the API version the provider uses.
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
-	not lib.is_unknown(r, rbac_path)
 	object.get(r.properties, ["properties", "enableRbacAuthorization"], null) in {null, false}
+	not lib.is_unknown(r, rbac_path)
 	msg := sprintf("%s does not use RBAC authorization.", [lib.label(r)])
 }
 

@@ -34,8 +34,8 @@ path := "properties.tenantId"
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
-	not lib.is_unknown(r, path)
 	not has_value(r)
+	not lib.is_unknown(r, path)
 	msg := sprintf("%s does not set a tenant id.", [lib.label(r)])
 }
 
