@@ -56,11 +56,15 @@ deny contains lib.fail(r, msg) if {
 # are merely close to their date.
 warn contains lib.fail(r, msg) if {
 	some [r, e] in expiring
+	e < warn_before
 	e >= lib.now_seconds
-	days := lib.setting("SEC-003", "warnDays")
-	e < lib.now_seconds + (days * lib.day_seconds)
-	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), lib.date(e), days, lib.date(lib.now_seconds)])
+	msg := sprintf("%s expires on %s, within %v days of %s.", [lib.label(r), lib.date(e), warn_days, lib.date(lib.now_seconds)])
 }
+
+warn_days := lib.setting("SEC-003", "warnDays")
+
+# warn_before is the end of the warning window, computed once rather than per secret.
+warn_before := lib.now_seconds + (warn_days * lib.day_seconds)
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.secrets

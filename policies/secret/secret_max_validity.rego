@@ -54,11 +54,15 @@ deny contains lib.fail(r, msg) if {
 
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring
+	e > latest
 	e <= lib.milliseconds_floor
-	days := lib.setting("SEC-002", "maxValidityDays")
-	e > lib.now_seconds + (days * lib.day_seconds)
-	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), lib.date(e), days, lib.date(lib.now_seconds)])
+	msg := sprintf("%s expires on %s, more than %v days after %s.", [lib.label(r), lib.date(e), max_days, lib.date(lib.now_seconds)])
 }
+
+max_days := lib.setting("SEC-002", "maxValidityDays")
+
+# latest is the last expiry the policy accepts, computed once rather than per secret.
+latest := lib.now_seconds + (max_days * lib.day_seconds)
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.secrets

@@ -48,11 +48,13 @@ guarded_types := {lib.type_vault, lib.type_secret}
 replace_ops := {"replace", "create-replacement", "delete-replaced"}
 
 # lib.by_type leaves out resources being deleted, so removals are read from input directly.
+# Each of these rules tests the op first: nearly every resource of a change is kept as it is,
+# so most of the document is passed over at the first test.
 deny contains lib.fail(r, msg) if {
 	some r in input.resources
+	r.op == "delete"
 	r.custom
 	guarded_types[r.type]
-	r.op == "delete"
 	msg := sprintf("%s is deleted by this change.", [lib.label(r)])
 }
 
@@ -61,18 +63,18 @@ deny contains lib.fail(r, msg) if {
 deny contains lib.fail(r, msg) if {
 	input.source == "export"
 	some r in input.resources
+	r.op == "remove-pending-replace"
 	r.custom
 	guarded_types[r.type]
-	r.op == "remove-pending-replace"
 	msg := sprintf("%s was deleted by an interrupted update that replaces it (marked pendingReplacement in the state); the next update creates the replacement.", [lib.label(r)])
 }
 
 # The three steps of one replacement share a URN and this message, so they give one finding.
 deny contains lib.fail(r, msg) if {
 	some r in input.resources
+	replace_ops[r.op]
 	r.custom
 	guarded_types[r.type]
-	replace_ops[r.op]
 	msg := replacement_message(r)
 }
 
