@@ -40,10 +40,16 @@ type Engine struct {
 	policies []Policy          // sorted by id
 	byID     map[string]int    // id -> index in policies
 	sources  map[string]string // non-test Rego file path -> source text
-	// query binds every policy's deny and warn set; parts bind the same sets split in two
-	// (every deny, every warn), evaluated side by side when more than one CPU is available.
+	// query binds every policy's deny and warn set: the evaluation of a document on one CPU.
 	query rego.PreparedEvalQuery
-	parts []rego.PreparedEvalQuery
+	// byPolicy bind the same sets one policy at a time, for evaluating a document on every
+	// CPU; readers are the queries of policies that read other policies' sets (GEN-002), run
+	// once the others are done.
+	byPolicy []policyQuery
+	readers  []policyQuery
+	// shared are the library values marked `shared`, by dependency level: computed once per
+	// document, before the policies, and given to every worker.
+	shared [][]sharedQuery
 	// evals counts OPA evaluations, so a test can prove a fixed number of queries (never one
 	// per resource) serves a whole document.
 	evals atomic.Int64
@@ -127,6 +133,7 @@ func New(fsys fs.FS) (*Engine, error) {
 	sort.Strings(files)
 	pkgFile := map[string]string{}
 	type entry struct{ deny, warn bool }
+	var libFiles []string
 	entries := map[string]entry{} // policy id -> which entry points exist
 	for _, f := range files {
 		m := modules[f]
@@ -138,6 +145,7 @@ func New(fsys fs.FS) (*Engine, error) {
 		}
 		hasID := ann != nil && ann.Custom != nil && ann.Custom["id"] != nil
 		if !deny && !warn && !hasID {
+			libFiles = append(libFiles, f)
 			continue // library module
 		}
 		if ann == nil {
@@ -174,26 +182,19 @@ func New(fsys fs.FS) (*Engine, error) {
 
 	// One query binds every policy's deny and warn set, so a document is evaluated once
 	// whatever its size; OPA shares the library's per-type indexes between policies.
-	// The same bindings split into two queries let Evaluate use two cores: each covers the
-	// whole document. The warn half holds every warn set (GEN-002 reads the others, so they
-	// are computed there anyway) and the deny sets of the relational policies, whose deny and
-	// warn rules read the same whole-stack groupings (assignments by principal, role and
-	// scope; locks and settings by target): bound apart, each half would build them.
-	// Together the halves cost about 1.2 times the CPU of the single query and finish sooner
-	// (docs/performance.md).
-	var denies, warns strings.Builder
+	var all strings.Builder
+	var perPolicy []string
 	for i, p := range e.policies {
 		ent := entries[p.ID]
+		var q strings.Builder
 		if ent.deny {
-			half := &denies
-			if p.Relational && ent.warn {
-				half = &warns
-			}
-			fmt.Fprintf(half, "%s := data.%s.deny\n", bindingName(i, "d"), p.Package)
+			fmt.Fprintf(&q, "%s := data.%s.deny\n", bindingName(i, "d"), p.Package)
 		}
 		if ent.warn {
-			fmt.Fprintf(&warns, "%s := data.%s.warn\n", bindingName(i, "w"), p.Package)
+			fmt.Fprintf(&q, "%s := data.%s.warn\n", bindingName(i, "w"), p.Package)
 		}
+		all.WriteString(q.String())
+		perPolicy = append(perPolicy, q.String())
 	}
 	store := inmem.NewFromObject(data)
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
@@ -210,64 +211,92 @@ func New(fsys fs.FS) (*Engine, error) {
 		}
 		return pq, nil
 	}
-	if e.query, err = prepare(denies.String() + warns.String()); err != nil {
+	if e.query, err = prepare(all.String()); err != nil {
 		return nil, err
 	}
-	if denies.Len() > 0 && warns.Len() > 0 {
-		for _, q := range []string{denies.String(), warns.String()} {
-			pq, err := prepare(q)
+	for _, level := range sharedLevels(compiler, libFiles) {
+		var qs []sharedQuery
+		for _, ref := range level {
+			pq, err := prepare("_ = " + ref.String() + "\n")
 			if err != nil {
 				return nil, err
 			}
-			e.parts = append(e.parts, pq)
+			qs = append(qs, sharedQuery{query: pq, ref: ref})
+		}
+		e.shared = append(e.shared, qs)
+	}
+	// The same sets one policy at a time, for several CPUs. A policy's deny and warn stay
+	// together: the relational ones read the same whole-stack groupings from both.
+	for i, p := range e.policies {
+		pq, err := prepare(perPolicy[i])
+		if err != nil {
+			return nil, err
+		}
+		q := policyQuery{query: pq, policy: i, sets: setRefs(p, entries[p.ID].deny, entries[p.ID].warn)}
+		if readsPolicies(modules[p.File], pkgFile) {
+			e.readers = append(e.readers, q)
+		} else {
+			e.byPolicy = append(e.byPolicy, q)
 		}
 	}
 	return e, nil
 }
 
-// queriesPerDocument is how many OPA evaluations Evaluate runs for one document: one, or the
-// two halves when there are two CPUs to run them on. Never a function of the document's size.
+// queriesPerDocument is how many OPA evaluations Evaluate runs for one document: one on one
+// CPU, one per policy on several. Never a function of the document's size.
 func (e *Engine) queriesPerDocument() int {
-	if len(e.parts) > 0 && runtime.GOMAXPROCS(0) > 1 {
-		return len(e.parts)
+	if runtime.GOMAXPROCS(0) > 1 && len(e.byPolicy) > 1 {
+		return len(e.byPolicy) + len(e.readers)
 	}
 	return 1
 }
 
-// eval runs the policy queries over input and returns the bindings of every policy's deny
-// and warn set, nil when there are no policies.
-func (e *Engine) eval(ctx context.Context, input ast.Value) (rego.Vars, error) {
-	queries := []rego.PreparedEvalQuery{e.query}
-	if e.queriesPerDocument() > 1 {
-		queries = e.parts
-	}
-	results := make([]rego.ResultSet, len(queries))
-	errs := make([]error, len(queries))
-	builtinErrs := make([][]topdown.Error, len(queries))
-	var wg sync.WaitGroup
-	for i := range queries {
-		e.evals.Add(1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = queries[i].Eval(ctx, rego.EvalParsedInput(input), rego.EvalBuiltinErrorList(&builtinErrs[i]))
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+// policyQuery is the query of one policy's sets.
+type policyQuery struct {
+	query  rego.PreparedEvalQuery
+	policy int       // index in Engine.policies
+	sets   []ast.Ref // the data paths of the sets it binds
+}
+
+// setRefs are the data paths of a policy's deny and warn sets.
+func setRefs(p Policy, deny, warn bool) []ast.Ref {
+	var refs []ast.Ref
+	for _, set := range []struct {
+		name string
+		has  bool
+	}{{"deny", deny}, {"warn", warn}} {
+		if set.has {
+			refs = append(refs, ast.MustParseRef("data."+p.Package+"."+set.name))
 		}
+	}
+	return refs
+}
+
+// eval runs the policy queries over input and returns the bindings of every policy's deny
+// and warn set, nil when there are no policies. checked counts the checked resources of
+// each type, to start the costliest policies first.
+func (e *Engine) eval(ctx context.Context, input ast.Value, checked map[string]int) (rego.Vars, error) {
+	var results []rego.ResultSet
+	var builtinErrs []topdown.Error
+	var err error
+	if e.queriesPerDocument() > 1 {
+		results, builtinErrs, err = e.evalParallel(ctx, input, checked)
+	} else {
+		e.evals.Add(1)
+		var rs rego.ResultSet
+		rs, err = e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalBuiltinErrorList(&builtinErrs))
+		results = []rego.ResultSet{rs}
+	}
+	if err != nil {
+		return nil, err
 	}
 	// OPA's default mode (that of opa eval and conftest too) makes a rule body whose builtin
 	// fails (time.format of a date past 2262, count of a number) quietly undefined: a finding
 	// it would have built is lost, and the check would pass. The evaluation runs that way, so
 	// results match those tools', but a check that hit such an error is refused rather than
 	// reported. The policies guard their builtins' inputs; their tests raise builtin errors.
-	for _, list := range builtinErrs {
-		if len(list) > 0 {
-			return nil, builtinError(list)
-		}
+	if len(builtinErrs) > 0 {
+		return nil, builtinError(builtinErrs)
 	}
 	if len(e.policies) == 0 {
 		return nil, nil
@@ -282,6 +311,198 @@ func (e *Engine) eval(ctx context.Context, input ast.Value) (rego.Vars, error) {
 		}
 	}
 	return bindings, nil
+}
+
+// evalParallel evaluates the policies' queries on GOMAXPROCS workers. Each worker takes the
+// costliest query left and keeps one cache for all it evaluates, so the library's indexes
+// are built once per worker; a policy's deny and warn share a query, so a relational
+// policy's groupings are built once. The readers (GEN-002) run last, over the first worker's
+// cache with every other worker's sets added, so they compute nothing again.
+func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[string]int) ([]rego.ResultSet, []topdown.Error, error) {
+	workers := min(runtime.GOMAXPROCS(0), len(e.byPolicy))
+	caches := make([]topdown.VirtualCache, workers)
+	for w := range caches {
+		caches[w] = topdown.NewVirtualCache()
+	}
+	var all []topdown.Error
+	// The library's shared values first, level by level, each computed by one worker and
+	// then handed to the others.
+	for _, level := range e.shared {
+		ranOn := make([]int, len(level))
+		errs := make([]error, len(level))
+		builtinErrs := make([][]topdown.Error, len(level))
+		pool(workers, len(level), func(w, i int) {
+			ranOn[i] = w
+			e.evals.Add(1)
+			_, errs[i] = level[i].query.Eval(ctx, rego.EvalParsedInput(input),
+				rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
+		})
+		for i, q := range level {
+			if errs[i] != nil {
+				return nil, nil, errs[i]
+			}
+			all = append(all, builtinErrs[i]...)
+			v, _ := caches[ranOn[i]].Get(q.ref)
+			if v == nil {
+				continue // undefined: every worker finds that out for itself
+			}
+			for w := range caches {
+				if w != ranOn[i] {
+					caches[w].Put(q.ref, v)
+				}
+			}
+		}
+	}
+	order := e.costliestFirst(checked)
+	ranOn := make([]int, len(e.byPolicy))
+	results := make([]rego.ResultSet, len(e.byPolicy)+len(e.readers))
+	errs := make([]error, len(results))
+	builtinErrs := make([][]topdown.Error, len(results))
+	pool(workers, len(order), func(w, n int) {
+		i := order[n]
+		ranOn[i] = w
+		e.evals.Add(1)
+		results[i], errs[i] = e.byPolicy[i].query.Eval(ctx, rego.EvalParsedInput(input),
+			rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
+	})
+	readerCache := caches[0]
+	for i, q := range e.byPolicy {
+		if ranOn[i] == 0 {
+			continue
+		}
+		for _, ref := range q.sets {
+			if v, _ := caches[ranOn[i]].Get(ref); v != nil {
+				readerCache.Put(ref, v)
+			}
+		}
+	}
+	for j, q := range e.readers {
+		i := len(e.byPolicy) + j
+		e.evals.Add(1)
+		results[i], errs[i] = q.query.Eval(ctx, rego.EvalParsedInput(input),
+			rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(readerCache))
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+		all = append(all, builtinErrs[i]...)
+	}
+	return results, all, nil
+}
+
+// pool runs task(worker, i) for i in [0, n) on the given number of workers, each taking the
+// next i as it finishes one.
+func pool(workers, n int, task func(w, i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				task(w, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sharedQuery computes one shared library value.
+type sharedQuery struct {
+	query rego.PreparedEvalQuery
+	ref   ast.Ref
+}
+
+// sharedLevels lists the library's rules annotated `custom: {shared: true}` by level: a rule
+// of level n reads shared rules of lower levels only (directly or through other rules and
+// functions), so the rules of one level can be computed side by side.
+func sharedLevels(c *ast.Compiler, libFiles []string) [][]ast.Ref {
+	isShared := map[*ast.Rule]bool{}
+	var sharedRules []*ast.Rule
+	for _, f := range libFiles {
+		for _, a := range c.Modules[f].Annotations {
+			if a.Scope != "rule" || a.Custom == nil || a.Custom["shared"] != true {
+				continue
+			}
+			for _, rule := range c.GetRulesExact(a.GetTargetPath()) {
+				if !isShared[rule] {
+					isShared[rule] = true
+					sharedRules = append(sharedRules, rule)
+				}
+			}
+		}
+	}
+	level := map[*ast.Rule]int{}
+	var levelOf func(r *ast.Rule) int
+	levelOf = func(r *ast.Rule) int {
+		if l, ok := level[r]; ok {
+			return l
+		}
+		l := 0
+		seen := map[*ast.Rule]bool{r: true}
+		var walk func(x *ast.Rule)
+		walk = func(x *ast.Rule) {
+			for d := range c.Graph.Dependencies(x) {
+				dr := d.(*ast.Rule)
+				if seen[dr] {
+					continue
+				}
+				seen[dr] = true
+				if isShared[dr] {
+					l = max(l, levelOf(dr)+1)
+					continue
+				}
+				walk(dr)
+			}
+		}
+		walk(r)
+		level[r] = l
+		return l
+	}
+	var out [][]ast.Ref
+	done := map[string]bool{}
+	for _, r := range sharedRules {
+		l := levelOf(r)
+		for len(out) <= l {
+			out = append(out, nil)
+		}
+		ref := r.Path()
+		if !done[ref.String()] {
+			done[ref.String()] = true
+			out[l] = append(out[l], ref)
+		}
+	}
+	return out
+}
+
+// costliestFirst orders the policy queries so the costliest start first and the cheap ones
+// fill the workers' ends: the relational policies (they build whole-stack groupings, the
+// costliest work), then the others by how many checked resources of their types the document
+// has.
+func (e *Engine) costliestFirst(checked map[string]int) []int {
+	resources := make([]int, len(e.byPolicy))
+	for i, q := range e.byPolicy {
+		for _, t := range e.policies[q.policy].ResourceTypes {
+			resources[i] += checked[t]
+		}
+	}
+	order := make([]int, len(e.byPolicy))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		pa, pb := e.policies[e.byPolicy[order[a]].policy], e.policies[e.byPolicy[order[b]].policy]
+		if pa.Relational != pb.Relational {
+			return pa.Relational
+		}
+		return resources[order[a]] > resources[order[b]]
+	})
+	return order
 }
 
 // builtinError words the first builtin error of an evaluation: where in the policies, what
@@ -565,7 +786,23 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: convert input: %w", err)
 	}
-	bindings, err := e.eval(ctx, input)
+	// Index the checked resources by type once; deletions and components only matter
+	// through the entries policies produce for them.
+	byURN := make(map[string]*model.Resource, len(doc.Resources))
+	byType := map[string][]*model.Resource{}
+	for i := range doc.Resources {
+		r := &doc.Resources[i]
+		byURN[r.URN] = r
+		if r.Custom && !model.IsRemoval(r.Op) {
+			byType[r.Type] = append(byType[r.Type], r)
+		}
+	}
+
+	checked := make(map[string]int, len(byType))
+	for t, rs := range byType {
+		checked[t] = len(rs)
+	}
+	bindings, err := e.eval(ctx, input, checked)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
@@ -581,18 +818,6 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	for i, p := range e.policies {
 		levels[i] = LevelFor(p, profile, s.Config)
 		rep.Policies = append(rep.Policies, PolicyLevel{Policy: p, Level: levels[i]})
-	}
-
-	// Index the checked resources by type once; deletions and components only matter
-	// through the entries policies produce for them.
-	byURN := make(map[string]*model.Resource, len(doc.Resources))
-	byType := map[string][]*model.Resource{}
-	for i := range doc.Resources {
-		r := &doc.Resources[i]
-		byURN[r.URN] = r
-		if r.Custom && !model.IsRemoval(r.Op) {
-			byType[r.Type] = append(byType[r.Type], r)
-		}
 	}
 
 	live, expired := splitExceptions(s.Exceptions, now)
@@ -811,4 +1036,28 @@ func splitURN(urn string) (typ, name string) {
 		qt = qt[i+1:]
 	}
 	return qt, parts[3]
+}
+
+// readsPolicies reports whether a policy module refers to another policy's package (GEN-002
+// reads every other warn set), so it is evaluated after them.
+func readsPolicies(m *ast.Module, pkgFile map[string]string) bool {
+	own := m.Package.Path
+	found := false
+	ast.WalkRefs(m, func(r ast.Ref) bool {
+		if found || !r.HasPrefix(ast.DefaultRootRef) {
+			return found
+		}
+		prefix := r.GroundPrefix()
+		for pkg := range pkgFile {
+			path := ast.MustParseRef("data." + pkg)
+			if path.Equal(own) {
+				continue
+			}
+			if path.HasPrefix(prefix) || prefix.HasPrefix(path) {
+				found = true
+			}
+		}
+		return found
+	})
+	return found
 }

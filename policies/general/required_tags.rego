@@ -43,6 +43,10 @@ import data.kvguard.lib
 
 tagged := lib.vaults | lib.identities
 
+# The tagged resources with a value the policies cannot read: only these can hold an unknown
+# or secret tag (lib.unreadable).
+unreadable_tagged := object.get(lib.unreadable, lib.type_vault, set()) | object.get(lib.unreadable, lib.type_identity, set())
+
 deny contains lib.fail(r, msg) if {
 	some r in tagged
 	names := missing(r)
@@ -52,12 +56,12 @@ deny contains lib.fail(r, msg) if {
 }
 
 warn contains lib.unverifiable(r, "tags") if {
-	some r in tagged
+	some r in unreadable_tagged
 	lib.is_unknown(r, "tags")
 }
 
 warn contains lib.unverifiable(r, u) if {
-	some r in tagged
+	some r in unreadable_tagged
 	some u in lib.unreadable_paths(r)
 	startswith(u, "tags.")
 	some name in lib.setting("GEN-001", "requiredTags")
@@ -71,6 +75,14 @@ missing(r) := {name |
 }
 
 # Tags that are not an object (a list, say) hold no tag: ARM takes a map of names to values.
+# Tag names compare case-insensitively, as in Azure; the name as configured, looked up
+# directly, is the common case and spares the scan.
+has_tag(r, name) if {
+	value := r.properties.tags[name]
+	is_string(value)
+	trim_space(value) != ""
+}
+
 has_tag(r, name) if {
 	tags := object.get(r.properties, "tags", {})
 	is_object(tags)

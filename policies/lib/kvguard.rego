@@ -32,12 +32,19 @@ type_identity := "azure-native:managedidentity:UserAssignedIdentity"
 # a lock or audit setting in that state protects nothing.
 removal_ops := {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
 
+# Rules annotated `shared` are the costly values many policies read: kvguard computes each
+# once per document before the policies and hands it to every worker that evaluates them
+# (opa eval and conftest compute them as any rule, so the annotation changes no result).
+#
 # by_type groups the checked resources (custom, not being removed) by Pulumi type token, once
 # per evaluation, so a policy reads lib.by_type[lib.type_vault] without scanning every resource.
 # Built with comprehensions rather than a `x[k] contains v` rule: OPA (v1.22) checks each
 # element a multi-value ref-head rule produces against every earlier one (hasCollisions in
 # topdown), which is quadratic in the number of elements. An inner comprehension filtered on
 # the outer key is indexed by OPA (comprehension indexing), so each group costs one pass.
+# METADATA
+# custom:
+#   shared: true
 by_type := {t: rs |
 	some t in checked_types
 	rs := {r | some r in checked_resources; r.type == t}
@@ -158,6 +165,9 @@ is_unknown(r, path) if {
 # other resource lib.is_unknown never holds, so a rule that reports an unreadable value
 # iterates lib.unreadable[type], the few resources a change leaves unknown, rather than every
 # resource of the type.
+# METADATA
+# custom:
+#   shared: true
 unreadable := {t: rs |
 	some t in {r.type | some r in unreadable_resources}
 	rs := {r | some r in unreadable_resources; r.type == t}

@@ -19,6 +19,9 @@ role_catalogue := data.kvguard.roles
 # single value, so a resource listed twice (a replacement) never makes the object conflict.
 # A comprehension over the distinct keys, not a `x[k] contains v` rule (superlinear in OPA);
 # the inner comprehension is indexed on k, so the grouping is one pass.
+# METADATA
+# custom:
+#   shared: true
 urns_by_id := {k: us |
 	some k in {x | some [x, _] in id_urns}
 	us := {u | some [k2, u] in id_urns; k2 == k}
@@ -165,8 +168,14 @@ is_workload(r) if count(principal_identities(r)) > 0
 # per evaluation, so rules test membership. OPA keeps a function's result only when it is
 # defined, so a predicate that does not hold (most principals are not workloads, most roles
 # not privileged) was evaluated again in every rule that asked, about ten per assignment.
+# METADATA
+# custom:
+#   shared: true
 workloads := {r | some r in role_assignments; is_workload(r)}
 
+# METADATA
+# custom:
+#   shared: true
 privileged_assignments := {r | some r in role_assignments; is_privileged_role(r)}
 
 # is_group holds when an assignment's principal is a group and not a workload identity.

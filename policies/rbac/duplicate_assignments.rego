@@ -61,6 +61,9 @@ key(r, names) := concat("|", vals) if {
 
 all_parts := ["principal", "role", "scope"]
 
+# others names, for each part, the two other parts, in all_parts order.
+others := {missing: [n | some n in all_parts; n != missing] | some missing in all_parts}
+
 # Assignments grouped by full key and, for unresolvable parts, by the other two: built once,
 # so finding duplicates stays linear in the number of assignments.
 # They are comprehensions, not `x[k] contains urn` rules, which OPA builds in superlinear time.
@@ -84,10 +87,23 @@ full_keys := [[k, r.urn] |
 	k := key(r, all_parts)
 ]
 
-partial_keys := [[[missing, k], r.urn] |
-	some r in lib.role_assignments
+# unresolved_parts are the parts some assignment cannot read or resolve (the warn rule below):
+# assignments are grouped by the other two only for those, since no other group is looked up.
+unresolved_parts := {missing |
+	some r in lib.unreadable[lib.type_role_assignment]
 	some missing in all_parts
-	k := key(r, [n | some n in all_parts; n != missing])
+	unresolved(r, missing)
+}
+
+unresolved(r, missing) if {
+	parts(r)[missing] == null
+	lib.is_unknown(r, part_paths[missing])
+}
+
+partial_keys := [[[missing, k], r.urn] |
+	some missing in unresolved_parts
+	some r in lib.role_assignments
+	k := key(r, others[missing])
 ]
 
 # Paths reported when a part is unknown and cannot be resolved.
@@ -102,9 +118,8 @@ deny contains lib.fail(r, msg) if {
 warn contains lib.unverifiable(r, path) if {
 	some r in lib.unreadable[lib.type_role_assignment]
 	some missing in all_parts
-	parts(r)[missing] == null
+	unresolved(r, missing)
 	path := part_paths[missing]
-	lib.is_unknown(r, path)
-	group := partial_groups[[missing, key(r, [n | some n in all_parts; n != missing])]]
+	group := partial_groups[[missing, key(r, others[missing])]]
 	count(group) > 1
 }
