@@ -1,0 +1,146 @@
+package jsonscan
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// decodeAll decodes data as one value with a Decoder, white space around it allowed.
+func decodeAll(data []byte) (any, bool) {
+	d := NewDecoder(data, 0, 0)
+	v, ok := d.Value()
+	if !ok || d.Failed() || SkipSpace(data, d.Pos()) != len(data) {
+		return nil, false
+	}
+	return v, true
+}
+
+// checkLikeEncodingJSON fails t when the Decoder reads data other than encoding/json does: a
+// value it decodes must be the one encoding/json decodes (-0 included), and hold no key twice.
+func checkLikeEncodingJSON(t *testing.T, data []byte) (decoded bool) {
+	t.Helper()
+	got, ok := decodeAll(data)
+	if !ok {
+		return false
+	}
+	var want any
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatalf("Decoder read %q, encoding/json refuses it: %v", data, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Decoder read %q as %#v, encoding/json as %#v", data, got, want)
+	}
+	gotText, _ := json.Marshal(got)
+	wantText, _ := json.Marshal(want)
+	if string(gotText) != string(wantText) {
+		t.Fatalf("Decoder read %q as %s, encoding/json as %s", data, gotText, wantText)
+	}
+	if path, dup := DuplicateKey(data); dup {
+		t.Fatalf("Decoder read %q, which gives %s twice", data, path)
+	}
+	return true
+}
+
+var decoderReads = []string{
+	`{}`, `[]`, ` {"a": [1, -2.5, 3e2, 1E-2, -0, 0, 0.0, 123456789012345, 1234567890123456789, 1.7976931348623157e308]} `,
+	`{"s": "plain", "t": true, "f": false, "n": null, "e": "", "o": {}, "a": [[], {}]}`,
+	`{"esc": "a\"b\\c\/d\b\f\n\r\t\u00e9\u2028", "nul": "\u0000", "pair": "\ud83d\ude00"}`,
+	`{"lone surrogate": "\ud800", "reversed": "\udc00\ud800"}`,
+	"{\"invalid utf-8\": \"a\xffb\", \"k\xfe\": 1}",
+	`{"é": "ünïcödé", "emoji": "😀"}`,
+	`{"v\u0061lue": 1, "other": 2}`,
+	`"\u212a"`, `-1`, `1e308`, `5e-324`, `1e-400`,
+}
+
+var decoderRefuses = []string{
+	``, ` `, `{`, `[`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[1 2]`, `{"a":1 "b":2}`, `{1:2}`,
+	`{"a": 1, "a": 2}`, `{"x": {"a": 1, "\u0061": 2}}`, `[{"k": [], "k": {}}]`,
+	"{\"a\xff\": 1, \"a\xfe\": 2}", // both become "a\uFFFD" for encoding/json
+	`1e400`, `-1e400`, `[1.]`, `[.5]`, `[01]`, `[-]`, `[1e]`, `[1e+]`, `[+1]`, `[0x10]`, `[NaN]`, `[Infinity]`,
+	`[tru]`, `[nul]`, `[True]`, `["a` + "\n" + `"]`, `["a` + "\t" + `"]`, `["\q"]`, `["\u12"]`, `["abc`,
+	`[1]x`, `{} {}`, `'a'`,
+	strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
+}
+
+func TestDecoderReadsAsEncodingJSON(t *testing.T) {
+	for _, in := range decoderReads {
+		if !checkLikeEncodingJSON(t, []byte(in)) {
+			t.Errorf("Decoder refused %q", in)
+		}
+	}
+	deep := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if !checkLikeEncodingJSON(t, []byte(deep)) {
+		t.Errorf("Decoder refused %d levels", MaxDepth)
+	}
+}
+
+func TestDecoderRefuses(t *testing.T) {
+	for _, in := range decoderRefuses {
+		if _, ok := decodeAll([]byte(in)); ok {
+			t.Errorf("Decoder read %q", in)
+		}
+	}
+}
+
+func TestDecoderStructHelpers(t *testing.T) {
+	data := []byte(`{"s": "x", "n": null, "b": true, "l": ["a", "b"], "e": [], "ln": null, "k": 1, "k2": {"a": 1}}`)
+	d := NewDecoder(data, 0, 0)
+	var s, n string = "", "kept"
+	var b bool
+	var l, e, ln []string
+	ok := d.Object(func(key string) bool {
+		switch key {
+		case "s":
+			return d.StringInto(&s)
+		case "n":
+			return d.StringInto(&n)
+		case "b":
+			return d.Bool(&b)
+		case "l":
+			var ok bool
+			l, ok = d.Strings()
+			return ok
+		case "e":
+			var ok bool
+			e, ok = d.Strings()
+			return ok
+		case "ln":
+			var ok bool
+			ln, ok = d.Strings()
+			return ok
+		case "k2":
+			raw, ok := d.Raw()
+			if string(raw) != `{"a": 1}` {
+				t.Errorf("Raw = %s", raw)
+			}
+			return ok
+		}
+		return d.Skip()
+	})
+	if !ok || s != "x" || n != "kept" || !b || !reflect.DeepEqual(l, []string{"a", "b"}) || e == nil || len(e) != 0 || ln != nil {
+		t.Fatalf("ok %v s %q n %q b %v l %v e %#v ln %#v", ok, s, n, b, l, e, ln)
+	}
+	for _, in := range []string{`{"a": 1, "a": 2}`, `{"a": 1,}`, `{"a" 1}`, `[]`} {
+		d := NewDecoder([]byte(in), 0, 0)
+		if d.Object(func(string) bool { return d.Skip() }) {
+			t.Errorf("Object read %s", in)
+		}
+	}
+	for _, in := range []string{`[null]`, `[1]`, `{}`, `"a"`} {
+		d := NewDecoder([]byte(in), 0, 0)
+		if _, ok := d.Strings(); ok {
+			t.Errorf("Strings read %s", in)
+		}
+	}
+}
+
+func FuzzDecoder(f *testing.F) {
+	for _, in := range append(append([]string{}, decoderReads...), decoderRefuses...) {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkLikeEncodingJSON(t, data)
+	})
+}
