@@ -26,6 +26,9 @@ type Decoder struct {
 	// strs interns keys and short strings: a preview repeats the same keys, types, URNs and
 	// locations thousands of times, and one copy of each saves most string allocations.
 	strs map[string]string
+	// watch is a key whose appearances are counted in watched (Watch).
+	watch   string
+	watched int
 }
 
 // MaxDepth is the deepest nesting a Decoder reads; encoding/json reads up to 10000 levels,
@@ -49,6 +52,12 @@ func (d *Decoder) Pos() int { return d.pos }
 
 // Reset moves the decoder to offset pos at nesting depth depth and clears a failure.
 func (d *Decoder) Reset(pos, depth int) { d.pos, d.depth, d.failed = pos, depth, false }
+
+// Watch has the decoder count the object keys equal to key (once unquoted); Watched is the count.
+func (d *Decoder) Watch(key string) { d.watch = key }
+
+// Watched is how many object keys equal to the watched key the decoder has read.
+func (d *Decoder) Watched() int { return d.watched }
 
 // Failed reports whether the decoder met input it does not read.
 func (d *Decoder) Failed() bool { return d.failed }
@@ -211,6 +220,9 @@ func (d *Decoder) Object(member func(key string) bool) bool {
 				return d.fail()
 			}
 		}
+		if key == d.watch && d.watch != "" {
+			d.watched++
+		}
 		seen = append(seen, key)
 		if !member(key) || d.failed {
 			return d.fail()
@@ -284,6 +296,9 @@ func (d *Decoder) object() (any, bool) {
 		}
 		if _, dup := m[key]; dup {
 			return nil, d.fail()
+		}
+		if key == d.watch && d.watch != "" {
+			d.watched++
 		}
 		m[key] = v
 		switch d.Peek() {

@@ -144,3 +144,23 @@ func FuzzDecoder(f *testing.F) {
 		checkLikeEncodingJSON(t, data)
 	})
 }
+
+func TestDecoderWatch(t *testing.T) {
+	data := []byte(`{"k": {"k": 1, "x": [{"k\u0020": 2, "k ": 3}]}, "y": "k"}`)
+	d := NewDecoder(data, 0, 0)
+	d.Watch("k ")
+	if _, ok := d.Value(); ok {
+		t.Fatal("a key given twice (once escaped) must fail")
+	}
+	data = []byte(`{"k": {"k": 1, "x": [{"k\u0020": 2}, {"k ": 3}]}, "y": "k "}`)
+	d = NewDecoder(data, 0, 0)
+	d.Watch("k ")
+	if _, ok := d.Value(); !ok || d.Watched() != 2 {
+		t.Fatalf("ok %v, watched %d, want 2", ok, d.Watched())
+	}
+	d = NewDecoder(data, 0, 0)
+	d.Watch("k ")
+	if !d.Object(func(string) bool { return d.Skip() }) || d.Watched() != 2 {
+		t.Fatalf("watched %d, want 2", d.Watched())
+	}
+}

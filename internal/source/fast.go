@@ -191,6 +191,7 @@ type stepPiece struct {
 // decode decodes the piece's steps and builds their resources.
 func (p *stepPiece) decode(file string, data []byte) {
 	d := jsonscan.NewDecoder(data, p.start, 2)
+	d.Watch(model.SecretSigKey)
 	pos := p.start
 	for {
 		if p.stop >= 0 && pos >= p.stop {
@@ -202,13 +203,23 @@ func (p *stepPiece) decode(file string, data []byte) {
 			return
 		}
 		var step PreviewStep
+		watched := d.Watched()
 		if !decodeStep(d, &step) {
 			p.failed = true
 			return
 		}
-		raw := data[pos:d.Pos()]
-		if refuseDamagedStates(file, raw, step.states("")) != nil {
+		// refuseDamagedStates, as the careful path runs it: only a step that holds the
+		// signature key can hold a damaged secret.
+		if d.Watched() != watched && refuseDamagedSecrets(file, data[pos:d.Pos()], step.states("")) != nil {
 			p.failed = true // the careful path names the value
+			return
+		}
+		if side, _ := misshapedProperties(step.NewState); side != "" {
+			p.failed = true
+			return
+		}
+		if side, _ := misshapedProperties(step.OldState); side != "" {
+			p.failed = true
 			return
 		}
 		r, u, err := fromStep(file, "", &step)

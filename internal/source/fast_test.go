@@ -55,6 +55,11 @@ func fastPathInputs(t *testing.T) map[string][]byte {
 	inputs["rare values and fields"] = []byte(`{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Secret::s", "futureStepField": {"a": null}, ` +
 		`"newState": ` + rare + `, "detailedDiff": {"properties.value": {"kind": "add", "inputDiff": true}}}], "diagnostics": [{"severity": "warning", "message": "m"}], ` +
 		`"duration": 5, "maybeCorrupt": false, "config": {"p:environment": "[secret]"}, "changeSummary": {"create": 1}}`)
+	// A damaged secret whose signature key is escaped: the careful path's search for the key's
+	// text does not find it, and Pulumi's own reader would not either; it is dropped as a secret.
+	inputs["escaped signature key"] = []byte(`{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", ` +
+		`"newState": {"urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "custom": true, "type": "azure-native:keyvault:Vault", ` +
+		`"inputs": {"x": {"4dabf18193072939515e22adb29838\u0038d": "0000", "value": "v"}}}, "detailedDiff": null}], "changeSummary": {"create": 1}}`)
 	return inputs
 }
 
