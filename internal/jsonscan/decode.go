@@ -113,10 +113,122 @@ func (d *Decoder) Value() (any, bool) {
 	return nil, d.fail()
 }
 
-// Skip validates and skips the next value.
+// Skip validates and skips the next value as Value reads it, without building it: it fails
+// where Value fails (a key given twice, a number out of range...) and counts watched keys.
 func (d *Decoder) Skip() bool {
-	_, ok := d.Value()
-	return ok
+	if d.failed {
+		return false
+	}
+	switch c := d.Peek(); c {
+	case '{':
+		return d.skipObject()
+	case '[':
+		return d.skipArray()
+	case '"':
+		_, ok := d.unquotedBytes()
+		return ok
+	case 't':
+		return d.literal("true")
+	case 'f':
+		return d.literal("false")
+	case 'n':
+		return d.literal("null")
+	default:
+		if c == '-' || ('0' <= c && c <= '9') {
+			_, ok := d.number()
+			return ok
+		}
+	}
+	return d.fail()
+}
+
+// skipObject is Skip for an object: its keys are compared in a list while they are few.
+func (d *Decoder) skipObject() bool {
+	d.pos++ // '{'
+	if d.depth++; d.depth > MaxDepth {
+		return d.fail()
+	}
+	var small [32][]byte
+	keys := small[:0]
+	var many map[string]bool
+	if d.Peek() == '}' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for {
+		if d.Peek() != '"' {
+			return d.fail()
+		}
+		key, ok := d.unquotedBytes()
+		if !ok || !d.Consume(':') {
+			return d.fail()
+		}
+		if many == nil {
+			for _, k := range keys {
+				if string(k) == string(key) {
+					return d.fail()
+				}
+			}
+			if len(keys) < len(small) {
+				keys = append(keys, key)
+			} else {
+				many = make(map[string]bool, 2*len(small))
+				for _, k := range keys {
+					many[string(k)] = true
+				}
+			}
+		}
+		if many != nil {
+			if many[string(key)] {
+				return d.fail()
+			}
+			many[string(key)] = true
+		}
+		if string(key) == d.watch && d.watch != "" {
+			d.watched++
+		}
+		if !d.Skip() {
+			return false
+		}
+		switch d.Peek() {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			return d.fail()
+		}
+	}
+}
+
+func (d *Decoder) skipArray() bool {
+	d.pos++ // '['
+	if d.depth++; d.depth > MaxDepth {
+		return d.fail()
+	}
+	if d.Peek() == ']' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for {
+		if !d.Skip() {
+			return false
+		}
+		switch d.Peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			return d.fail()
+		}
+	}
 }
 
 // Raw validates the next value and returns its bytes.
@@ -355,8 +467,44 @@ var plainByte = func() (t [256]bool) {
 
 // String decodes the string whose opening quote is next (after white space).
 func (d *Decoder) String() (string, bool) {
-	if d.failed || d.Peek() != '"' {
+	start := d.pos + 1
+	raw, plain, ok := d.scanString()
+	switch {
+	case !ok:
+		return "", false
+	case plain:
+		return d.intern(raw), true
+	}
+	// Escapes, and invalid UTF-8 (replaced by U+FFFD), are unquoted by encoding/json.
+	var s string
+	if json.Unmarshal(d.data[start-1:d.pos], &s) != nil {
 		return "", d.fail()
+	}
+	return s, true
+}
+
+// unquotedBytes is String without a string: its raw bytes when they are its value.
+func (d *Decoder) unquotedBytes() ([]byte, bool) {
+	start := d.pos + 1
+	raw, plain, ok := d.scanString()
+	switch {
+	case !ok:
+		return nil, false
+	case plain:
+		return raw, true
+	}
+	var s string
+	if json.Unmarshal(d.data[start-1:d.pos], &s) != nil {
+		return nil, d.fail()
+	}
+	return []byte(s), true
+}
+
+// scanString reads the string whose opening quote is next: its bytes between the quotes,
+// and whether they are plain (no escape, valid UTF-8), so its value as they are.
+func (d *Decoder) scanString() (raw []byte, plain, ok bool) {
+	if d.failed || d.Peek() != '"' {
+		return nil, false, d.fail()
 	}
 	data := d.data
 	start := d.pos + 1
@@ -366,7 +514,7 @@ func (d *Decoder) String() (string, bool) {
 	}
 	if i < len(data) && data[i] == '"' {
 		d.pos = i + 1
-		return d.intern(data[start:i]), true
+		return data[start:i], true, true
 	}
 	// An escape, a control character or a byte of a multi-byte sequence.
 	escaped := false
@@ -376,22 +524,14 @@ func (d *Decoder) String() (string, bool) {
 			escaped = true
 			i++
 		case c == '"':
-			raw := data[start:i]
 			d.pos = i + 1
-			if !escaped && utf8.Valid(raw) {
-				return d.intern(raw), true
-			}
-			// Escapes, and invalid UTF-8 (replaced by U+FFFD), are unquoted by encoding/json.
-			var s string
-			if json.Unmarshal(data[start-1:i+1], &s) != nil {
-				return "", d.fail()
-			}
-			return s, true
+			raw := data[start:i]
+			return raw, !escaped && utf8.Valid(raw), true
 		case c < 0x20:
-			return "", d.fail()
+			return nil, false, d.fail()
 		}
 	}
-	return "", d.fail()
+	return nil, false, d.fail()
 }
 
 func (d *Decoder) intern(b []byte) string {

@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,10 +18,26 @@ func decodeAll(data []byte) (any, bool) {
 	return v, true
 }
 
+// checkSkipLikeValue fails t when Skip reads data otherwise than Value: it must fail where
+// Value fails, end where it ends, and count the same keys.
+func checkSkipLikeValue(t *testing.T, data []byte) {
+	t.Helper()
+	value, skip := NewDecoder(data, 0, 0), NewDecoder(data, 0, 0)
+	value.Watch("k")
+	skip.Watch("k")
+	_, valueOK := value.Value()
+	skipOK := skip.Skip()
+	if valueOK != skipOK || (valueOK && (value.Pos() != skip.Pos() || value.Watched() != skip.Watched())) {
+		t.Fatalf("%q: Value gives ok %v at %d, %d watched; Skip ok %v at %d, %d watched",
+			data, valueOK, value.Pos(), value.Watched(), skipOK, skip.Pos(), skip.Watched())
+	}
+}
+
 // checkLikeEncodingJSON fails t when the Decoder reads data other than encoding/json does: a
 // value it decodes must be the one encoding/json decodes (-0 included), and hold no key twice.
 func checkLikeEncodingJSON(t *testing.T, data []byte) (decoded bool) {
 	t.Helper()
+	checkSkipLikeValue(t, data)
 	got, ok := decodeAll(data)
 	if !ok {
 		return false
@@ -52,6 +69,7 @@ var decoderReads = []string{
 	`{"é": "ünïcödé", "emoji": "😀"}`,
 	`{"v\u0061lue": 1, "other": 2}`,
 	`"\u212a"`, `-1`, `1e308`, `5e-324`, `1e-400`,
+	`{"k": {"k": [{"k": 1, "a": {"k": null}}], "k\u0020": 2}, "x": {"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"r":18,"s":19,"t":20,"u":21,"v":22,"w":23,"x":24,"y":25,"z":26,"A":27,"B":28,"C":29,"D":30,"E":31,"F":32,"G":33,"H":34}}`,
 }
 
 var decoderRefuses = []string{
@@ -77,7 +95,12 @@ func TestDecoderReadsAsEncodingJSON(t *testing.T) {
 }
 
 func TestDecoderRefuses(t *testing.T) {
-	for _, in := range decoderRefuses {
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = fmt.Sprintf(`"k%d": %d`, i, i)
+	}
+	for _, in := range append(decoderRefuses, "{"+strings.Join(many, ", ")+`, "k7": 1}`) {
+		checkSkipLikeValue(t, []byte(in))
 		if _, ok := decodeAll([]byte(in)); ok {
 			t.Errorf("Decoder read %q", in)
 		}

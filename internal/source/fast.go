@@ -204,9 +204,14 @@ func (p *stepPiece) decode(file string, data []byte) {
 		}
 		var step PreviewStep
 		watched := d.Watched()
-		if !decodeStep(d, &step) {
-			p.failed = true
-			return
+		if !decodeStep(d, &step, true) {
+			// Decoded again in full, for a same step whose old state needs it, or to fail.
+			step = PreviewStep{}
+			d.Reset(pos, 2)
+			if !decodeStep(d, &step, false) {
+				p.failed = true
+				return
+			}
 		}
 		// refuseDamagedStates, as the careful path runs it: only a step that holds the
 		// signature key can hold a damaged secret.

@@ -60,7 +60,21 @@ func fastPathInputs(t *testing.T) map[string][]byte {
 	inputs["escaped signature key"] = []byte(`{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", ` +
 		`"newState": {"urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "custom": true, "type": "azure-native:keyvault:Vault", ` +
 		`"inputs": {"x": {"4dabf18193072939515e22adb29838\u0038d": "0000", "value": "v"}}}, "detailedDiff": null}], "changeSummary": {"create": 1}}`)
+	// A same step's old state is only validated (decodeStep); what makes it decode in full.
+	inputs["same steps whose old state is decoded in full"] = []byte(`{"steps": [` +
+		sameStep("a", `"inputs": {"properties": "[secret]"}, "outputs": {"properties": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}`) + `, ` +
+		sameStep("b", `"inputs": {"properties": {"x": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "c"}}}`) + `, ` +
+		sameStep("c", `"inputs": null, "outputs": {"properties": null}`) + `, ` +
+		strings.Replace(strings.Replace(sameStep("d", `"inputs": {}`), `{"op": "same", `, `{`, 1), `"detailedDiff": null}`, `"detailedDiff": null, "op": "same"}`, 1) +
+		`], "changeSummary": {"same": 4}}`)
 	return inputs
+}
+
+// sameStep is a same step of vault name whose old state has the given inputs and outputs.
+func sameStep(name, bags string) string {
+	urn := "urn:pulumi:dev::p::azure-native:keyvault:Vault::" + name
+	return `{"op": "same", "urn": "` + urn + `", "oldState": {"urn": "` + urn + `", "custom": true, "type": "azure-native:keyvault:Vault", ` + bags + `}, ` +
+		`"newState": {"urn": "` + urn + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"properties": {"tenantId": "t"}}}, "detailedDiff": null}`
 }
 
 func TestFastPathGivesWay(t *testing.T) {
@@ -96,12 +110,23 @@ func TestFastPathGivesWay(t *testing.T) {
 		"a step key in another case":       `{"steps": [` + strings.Replace(step, `"op"`, `"Op"`, 1) + `], "changeSummary": {"create": 1}}`,
 		"a number out of range":            `{"steps": [` + strings.Replace(step, `"inputs": {}`, `"inputs": {"a": 1e400}`, 1) + `], "changeSummary": {"create": 1}}`,
 		"two keys encoding/json makes one": `{"steps": [` + strings.Replace(step, `"inputs": {}`, "\"inputs\": {\"a\xff\": 1, \"a\xfe\": 2}", 1) + `], "changeSummary": {"create": 1}}`,
-		"deep nesting":                     `{"steps": [` + strings.Replace(step, `"inputs": {}`, `"inputs": {"a": `+strings.Repeat("[", 2000)+strings.Repeat("]", 2000)+`}`, 1) + `], "changeSummary": {"create": 1}}`,
+		// A same step's old state, which the fast path only validates when it can.
+		"same step: damaged secret in old state": `{"steps": [` + sameStep("a", `"inputs": {"properties": {"x": {"4dabf18193072939515e22adb298388d": "0000"}}}`) + `], "changeSummary": {"same": 1}}`,
+		"same step: old properties a string":     `{"steps": [` + sameStep("a", `"outputs": {"properties": "x"}`) + `], "changeSummary": {"same": 1}}`,
+		"same step: old inputs an array":         `{"steps": [` + sameStep("a", `"inputs": []`) + `], "changeSummary": {"same": 1}}`,
+		"same step: key twice in old inputs":     `{"steps": [` + sameStep("a", `"inputs": {"properties": {"a": {"b": 1, "b": 2}}}`) + `], "changeSummary": {"same": 1}}`,
+		"same step: old number out of range":     `{"steps": [` + sameStep("a", `"inputs": {"properties": {"a": [1e999]}}`) + `], "changeSummary": {"same": 1}}`,
+		"same step: old inputs malformed":        `{"steps": [` + sameStep("a", `"inputs": {"properties": {"a": [1,]}}`) + `], "changeSummary": {"same": 1}}`,
+		"deep nesting":                           `{"steps": [` + strings.Replace(step, `"inputs": {}`, `"inputs": {"a": `+strings.Repeat("[", 2000)+strings.Repeat("]", 2000)+`}`, 1) + `], "changeSummary": {"create": 1}}`,
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, ok := loadPreviewFast(name, []byte(in))
 			assert.False(t, ok)
+			if strings.HasPrefix(name, "same step:") {
+				_, err := loadCareful(name, []byte(in))
+				assert.Error(t, err, "the careful path refuses it")
+			}
 		})
 	}
 }

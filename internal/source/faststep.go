@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/kvguard/kvguard/internal/jsonscan"
+	"github.com/kvguard/kvguard/internal/model"
 )
 
 // The fast path decodes a step into the same PreviewStep encoding/json builds, with
@@ -66,8 +67,14 @@ func skipUnknownField(d *jsonscan.Decoder, key string, fields map[string]int) bo
 	return d.Skip()
 }
 
-// decodeStep decodes the step object that comes next.
-func decodeStep(d *jsonscan.Decoder, step *PreviewStep) bool {
+// decodeStep decodes the step object that comes next. With light set, the old state of a
+// same step (op given before it, as Pulumi writes it) is read without its inputs and outputs:
+// fromStep does not read them, and neither do the checks, as long as their top-level
+// properties are objects or null and they hold no signature key. So they are only validated,
+// and decodeStep fails when either does not hold; the caller then decodes the step again
+// without light.
+func decodeStep(d *jsonscan.Decoder, step *PreviewStep, light bool) bool {
+	watched := d.Watched()
 	return d.Object(func(key string) bool {
 		switch key {
 		case "op":
@@ -77,9 +84,12 @@ func decodeStep(d *jsonscan.Decoder, step *PreviewStep) bool {
 		case "provider":
 			return d.StringInto(&step.Provider)
 		case "oldState":
-			return decodeState(d, &step.OldState)
+			if light && step.Op == model.OpSame {
+				return decodeState(d, &step.OldState, true) && d.Watched() == watched
+			}
+			return decodeState(d, &step.OldState, false)
 		case "newState":
-			return decodeState(d, &step.NewState)
+			return decodeState(d, &step.NewState, false)
 		case "diffReasons":
 			var ok bool
 			step.DiffReasons, ok = d.Strings()
@@ -122,8 +132,10 @@ func decodeDetailedDiff(d *jsonscan.Decoder, out *map[string]PropertyDiff) bool 
 	})
 }
 
-// decodeState decodes a state: null (nil) or an apitype.ResourceV3 object.
-func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3) bool {
+// decodeState decodes a state: null (nil) or an apitype.ResourceV3 object. With light set,
+// its inputs and outputs are validated and left out, and their top-level properties must be
+// an object or null (decodeStep).
+func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3, light bool) bool {
 	if d.Null() {
 		*out = nil
 		return true
@@ -146,8 +158,14 @@ func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3) bool {
 		case "type":
 			return d.StringInto((*string)(&st.Type))
 		case "inputs":
+			if light {
+				return skipBag(d)
+			}
 			return decodeBag(d, &st.Inputs)
 		case "outputs":
+			if light {
+				return skipBag(d)
+			}
 			return decodeBag(d, &st.Outputs)
 		case "parent":
 			return d.StringInto((*string)(&st.Parent))
@@ -202,6 +220,23 @@ func decodeBag(d *jsonscan.Decoder, out *map[string]any) bool {
 		*out = v.(map[string]any)
 	}
 	return ok
+}
+
+// skipBag validates inputs or outputs (null or an object) whose top-level properties are an
+// object or null.
+func skipBag(d *jsonscan.Decoder) bool {
+	if d.Null() {
+		return true
+	}
+	if d.Peek() != '{' {
+		return false
+	}
+	return d.Object(func(key string) bool {
+		if c := d.Peek(); key == "properties" && c != '{' && c != 'n' {
+			return false
+		}
+		return d.Skip()
+	})
 }
 
 // decodeURNs decodes an array of URNs; null gives nil.
