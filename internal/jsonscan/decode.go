@@ -47,6 +47,9 @@ func NewDecoder(data []byte, pos, depth int) *Decoder {
 	return &Decoder{data: data, pos: pos, depth: depth, strs: make(map[string]string, 1024)}
 }
 
+// Data is the data the decoder reads.
+func (d *Decoder) Data() []byte { return d.data }
+
 // Pos is the offset the decoder has reached.
 func (d *Decoder) Pos() int { return d.pos }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
 	"github.com/kvguard/kvguard/internal/jsonscan"
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -123,31 +125,27 @@ func decodeSteps(file string, data []byte, pos int) ([]model.Resource, urnParts,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			sd := newStepDecoder(data)
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(pieces) {
 					return
 				}
-				pieces[i].decode(file, data)
+				pieces[i].decode(file, sd)
 			}
 		}()
 	}
 	wg.Wait()
 
-	var resources []model.Resource
-	var parts []urnParts
+	// The pieces that start at a step, in order.
+	var chain []*stepPiece
+	var sd *stepDecoder
 	p := &pieces[0]
 	for k := 1; ; {
 		if p.failed {
 			return nil, urnParts{}, 0, false
 		}
-		if resources == nil {
-			resources = p.resources
-			parts = p.parts
-		} else {
-			resources = append(resources, p.resources...)
-			parts = append(parts, p.parts...)
-		}
+		chain = append(chain, p)
 		if p.next < 0 {
 			break
 		}
@@ -160,18 +158,27 @@ func decodeSteps(file string, data []byte, pos int) ([]model.Resource, urnParts,
 			continue
 		}
 		// No piece starts where this one ended: decode from there to the next piece's start.
-		again := stepPiece{start: p.next, stop: -1}
+		again := &stepPiece{start: p.next, stop: -1}
 		if k < len(pieces) {
 			again.stop = pieces[k].start
 		}
-		again.decode(file, data)
-		p = &again
+		if sd == nil {
+			sd = newStepDecoder(data)
+		}
+		again.decode(file, sd)
+		p = again
 	}
-	first := parts[0]
-	for _, u := range parts {
-		if !u.sameStack(first) {
+	n := 0
+	first := chain[0].first
+	for _, p := range chain {
+		if p.mixed || !p.first.sameStack(first) {
 			return nil, urnParts{}, 0, false // the careful path names the step
 		}
+		n += len(p.resources)
+	}
+	resources := make([]model.Resource, 0, n)
+	for _, p := range chain {
+		resources = append(resources, p.resources...)
 	}
 	return resources, first, p.end, true
 }
@@ -181,18 +188,45 @@ func decodeSteps(file string, data []byte, pos int) ([]model.Resource, urnParts,
 type stepPiece struct {
 	start, stop int
 	resources   []model.Resource
-	parts       []urnParts
+	// first is the URN of the piece's first step; mixed is set when another of its steps is
+	// of another stack or project.
+	first urnParts
+	mixed bool
 	// next is where the step after the piece's last starts, -1 when the array ended; end is
 	// then the offset just past the array.
 	next, end int
 	failed    bool
 }
 
-// decode decodes the piece's steps and builds their resources.
-func (p *stepPiece) decode(file string, data []byte) {
-	d := jsonscan.NewDecoder(data, p.start, 2)
+// stepDecoder is what one CPU decodes pieces of steps with: a decoder, whose interned strings
+// serve all of them, and the two states of the step it decodes, used again for every step
+// (fromStep keeps nothing of them).
+type stepDecoder struct {
+	d      *jsonscan.Decoder
+	states [2]apitype.ResourceV3
+}
+
+func newStepDecoder(data []byte) *stepDecoder {
+	d := jsonscan.NewDecoder(data, 0, 2)
 	d.Watch(model.SecretSigKey)
+	return &stepDecoder{d: d}
+}
+
+// stepBytes is a guess at a step's size, to size a piece's resources without growing them
+// often.
+const stepBytes = 2048
+
+// decode decodes the piece's steps and builds their resources.
+func (p *stepPiece) decode(file string, sd *stepDecoder) {
+	d := sd.d
+	data := d.Data()
 	pos := p.start
+	d.Reset(pos, 2)
+	end := p.stop
+	if end < 0 {
+		end = len(data)
+	}
+	p.resources = make([]model.Resource, 0, min((end-pos)/stepBytes+16, 1<<16))
 	for {
 		if p.stop >= 0 && pos >= p.stop {
 			p.next = pos
@@ -204,11 +238,11 @@ func (p *stepPiece) decode(file string, data []byte) {
 		}
 		var step PreviewStep
 		watched := d.Watched()
-		if !decodeStep(d, &step, true) {
+		if !decodeStep(d, &step, &sd.states, true) {
 			// Decoded again in full, for a same step whose old state needs it, or to fail.
 			step = PreviewStep{}
 			d.Reset(pos, 2)
-			if !decodeStep(d, &step, false) {
+			if !decodeStep(d, &step, &sd.states, false) {
 				p.failed = true
 				return
 			}
@@ -232,8 +266,12 @@ func (p *stepPiece) decode(file string, data []byte) {
 			p.failed = true
 			return
 		}
+		if len(p.resources) == 0 {
+			p.first = u
+		} else if !u.sameStack(p.first) {
+			p.mixed = true
+		}
 		p.resources = append(p.resources, r)
-		p.parts = append(p.parts, u)
 		switch d.Peek() {
 		case ',':
 			pos = jsonscan.SkipSpace(data, d.Pos()+1)

@@ -18,7 +18,7 @@ import (
 func fastStep(raw []byte) (PreviewStep, bool) {
 	var step PreviewStep
 	d := jsonscan.NewDecoder(raw, 0, 0)
-	ok := decodeStep(d, &step, false) && !d.Failed() && jsonscan.SkipSpace(raw, d.Pos()) == len(raw)
+	ok := decodeStep(d, &step, nil, false) && !d.Failed() && jsonscan.SkipSpace(raw, d.Pos()) == len(raw)
 	return step, ok
 }
 

@@ -73,7 +73,14 @@ func skipUnknownField(d *jsonscan.Decoder, key string, fields map[string]int) bo
 // properties are objects or null and they hold no signature key. So they are only validated,
 // and decodeStep fails when either does not hold; the caller then decodes the step again
 // without light.
-func decodeStep(d *jsonscan.Decoder, step *PreviewStep, light bool) bool {
+//
+// The states are decoded into scratch (old, new) when it is not nil: the caller uses them
+// again for the next step.
+func decodeStep(d *jsonscan.Decoder, step *PreviewStep, scratch *[2]apitype.ResourceV3, light bool) bool {
+	var oldScratch, newScratch *apitype.ResourceV3
+	if scratch != nil {
+		oldScratch, newScratch = &scratch[0], &scratch[1]
+	}
 	watched := d.Watched()
 	return d.Object(func(key string) bool {
 		switch key {
@@ -85,11 +92,11 @@ func decodeStep(d *jsonscan.Decoder, step *PreviewStep, light bool) bool {
 			return d.StringInto(&step.Provider)
 		case "oldState":
 			if light && step.Op == model.OpSame {
-				return decodeState(d, &step.OldState, true) && d.Watched() == watched
+				return decodeState(d, &step.OldState, oldScratch, true) && d.Watched() == watched
 			}
-			return decodeState(d, &step.OldState, false)
+			return decodeState(d, &step.OldState, oldScratch, false)
 		case "newState":
-			return decodeState(d, &step.NewState, false)
+			return decodeState(d, &step.NewState, newScratch, false)
 		case "diffReasons":
 			var ok bool
 			step.DiffReasons, ok = d.Strings()
@@ -132,10 +139,10 @@ func decodeDetailedDiff(d *jsonscan.Decoder, out *map[string]PropertyDiff) bool 
 	})
 }
 
-// decodeState decodes a state: null (nil) or an apitype.ResourceV3 object. With light set,
-// its inputs and outputs are validated and left out, and their top-level properties must be
-// an object or null (decodeStep).
-func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3, light bool) bool {
+// decodeState decodes a state: null (nil) or an apitype.ResourceV3 object, into scratch when
+// it is not nil. With light set, its inputs and outputs are validated and left out, and their
+// top-level properties must be an object or null (decodeStep).
+func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3, scratch *apitype.ResourceV3, light bool) bool {
 	if d.Null() {
 		*out = nil
 		return true
@@ -143,7 +150,12 @@ func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3, light bool) bool
 	if d.Peek() != '{' {
 		return false
 	}
-	st := &apitype.ResourceV3{}
+	st := scratch
+	if st == nil {
+		st = &apitype.ResourceV3{}
+	} else {
+		*st = apitype.ResourceV3{}
+	}
 	*out = st
 	return d.Object(func(key string) bool {
 		switch key {
