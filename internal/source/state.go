@@ -52,7 +52,7 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 			Expected: "true (every azure-native resource is a custom resource; only components have custom false)", Got: "false"}
 	}
 	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
-	n := Normalize(typ, overlayProps(inputs, outputs))
+	n := normalizeOverlay(typ, inputs, outputs)
 	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
 		// The overlay lets a secret on either side win, so a plain input under a secret output
 		// is gone from n; the state file still stores the value in the clear.
@@ -87,7 +87,7 @@ func oldProperties(st *apitype.ResourceV3) (props map[string]any, unreadable []s
 	if st == nil {
 		return nil, nil
 	}
-	n := Normalize(CanonicalType(stateType(st)), overlayProps(wholeBag(st.Inputs), wholeBag(st.Outputs)))
+	n := normalizeOverlay(CanonicalType(stateType(st)), wholeBag(st.Inputs), wholeBag(st.Outputs))
 	return n.Properties, unreadablePaths(n)
 }
 
