@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -409,13 +410,13 @@ func (d *Decoder) object() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		if _, dup := m[key]; dup {
-			return nil, d.fail()
+		n := len(m)
+		if m[key] = v; len(m) == n {
+			return nil, d.fail() // a key given twice
 		}
 		if key == d.watch && d.watch != "" {
 			d.watched++
 		}
-		m[key] = v
 		switch d.Peek() {
 		case ',':
 			d.pos++
@@ -512,6 +513,10 @@ func (d *Decoder) scanString() (raw []byte, plain, ok bool) {
 	data := d.data
 	start := d.pos + 1
 	i := start
+	// Eight bytes at a time while none needs attention, then byte by byte.
+	for i+8 <= len(data) && plainWord(binary.LittleEndian.Uint64(data[i:])) {
+		i += 8
+	}
 	for i < len(data) && plainByte[data[i]] {
 		i++
 	}
@@ -535,6 +540,18 @@ func (d *Decoder) scanString() (raw []byte, plain, ok bool) {
 		}
 	}
 	return nil, false, d.fail()
+}
+
+// plainWord reports whether all eight bytes of w are plain (plainByte): none is above 0x7F,
+// a control character, a quote or a backslash. Once no byte has its high bit set, subtracting
+// 0x20 from each byte, or 1 from each byte of w XOR the quote (or backslash), borrows (and
+// sets the byte's high bit) exactly where a byte is below 0x20 (or is the quote or backslash).
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if w&highs != 0 {
+		return false
+	}
+	return ((w-0x20*ones)|((w^'"'*ones)-ones)|((w^'\\'*ones)-ones))&highs == 0
 }
 
 func (d *Decoder) intern(b []byte) string {

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -185,5 +186,28 @@ func TestDecoderWatch(t *testing.T) {
 	d.Watch("k ")
 	if !d.Object(func(string) bool { return d.Skip() }) || d.Watched() != 2 {
 		t.Fatalf("watched %d, want 2", d.Watched())
+	}
+}
+
+func TestPlainWord(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			word := []byte("abcdefgh")
+			word[pos] = byte(c)
+			got := plainWord(binary.LittleEndian.Uint64(word))
+			if want := plainByte[c]; got != want {
+				t.Fatalf("plainWord with %#x at %d = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+	for _, w := range []string{"        ", "~~~~~~~~", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "!#$%&'()", "[]{}:,09"} {
+		if !plainWord(binary.LittleEndian.Uint64([]byte(w))) {
+			t.Errorf("plainWord(%q) = false", w)
+		}
+	}
+	for _, w := range []string{"\x00\x00\x00\x00\x00\x00\x00\x00", "\"\"\"\"\"\"\"\"", "\x1f       ", "       \x80", "\\\\\\\\\\\\\\\\", "\xff\xff\xff\xff\xff\xff\xff\xff"} {
+		if plainWord(binary.LittleEndian.Uint64([]byte(w))) {
+			t.Errorf("plainWord(%q) = true", w)
+		}
 	}
 }
