@@ -318,6 +318,7 @@ func (d *Decoder) Object(member func(key string) bool) bool {
 	}
 	var small [16]string
 	seen := small[:0]
+	var many map[string]bool // the keys, once there are more than small holds
 	if d.Peek() == '}' {
 		d.pos++
 		d.depth--
@@ -331,15 +332,30 @@ func (d *Decoder) Object(member func(key string) bool) bool {
 		if !ok || !d.Consume(':') {
 			return d.fail()
 		}
-		for _, k := range seen {
-			if k == key {
+		if many == nil {
+			for _, k := range seen {
+				if k == key {
+					return d.fail()
+				}
+			}
+			if len(seen) < len(small) {
+				seen = append(seen, key)
+			} else {
+				many = make(map[string]bool, 2*len(small))
+				for _, k := range seen {
+					many[k] = true
+				}
+			}
+		}
+		if many != nil {
+			if many[key] {
 				return d.fail()
 			}
+			many[key] = true
 		}
 		if key == d.watch && d.watch != "" {
 			d.watched++
 		}
-		seen = append(seen, key)
 		if !member(key) || d.failed {
 			return d.fail()
 		}

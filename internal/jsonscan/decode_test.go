@@ -146,7 +146,16 @@ func TestDecoderStructHelpers(t *testing.T) {
 	if !ok || s != "x" || n != "kept" || !b || !reflect.DeepEqual(l, []string{"a", "b"}) || e == nil || len(e) != 0 || ln != nil {
 		t.Fatalf("ok %v s %q n %q b %v l %v e %#v ln %#v", ok, s, n, b, l, e, ln)
 	}
-	for _, in := range []string{`{"a": 1, "a": 2}`, `{"a": 1,}`, `{"a" 1}`, `[]`} {
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = fmt.Sprintf(`"k%d": %d`, i, i)
+	}
+	d = NewDecoder([]byte("{"+strings.Join(many, ", ")+"}"), 0, 0)
+	if !d.Object(func(string) bool { return d.Skip() }) {
+		t.Error("Object refused 40 keys")
+	}
+	for _, in := range []string{`{"a": 1, "a": 2}`, `{"a": 1,}`, `{"a" 1}`, `[]`,
+		"{" + strings.Join(many, ", ") + `, "k3": 1}`, "{" + strings.Join(many, ", ") + `, "k39": 1}`, "{" + strings.Join(many[:16], ", ") + `, "k0": 1}`} {
 		d := NewDecoder([]byte(in), 0, 0)
 		if d.Object(func(string) bool { return d.Skip() }) {
 			t.Errorf("Object read %s", in)

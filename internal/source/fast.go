@@ -35,25 +35,23 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 		return nil, false
 	}
 	d := jsonscan.NewDecoder(data, start, 0)
-	seen := map[string]bool{}
 	var resources []model.Resource
 	var first urnParts
 	var summary, config []byte
-	ok = d.Object(func(key string) bool {
-		if seen[key] {
-			return false
-		}
-		seen[key] = true
+	var hasSteps, hasSummary bool
+	// Object refuses a key given twice.
+	read := d.Object(func(key string) bool {
 		switch key {
 		case "steps":
-			var end int
-			resources, first, end, ok = decodeSteps(file, data, d.Pos())
+			hasSteps = true
+			rs, u, end, stepsOK := decodeSteps(file, data, d.Pos())
+			resources, first = rs, u
 			d.Reset(end, 1)
-			return ok
+			return stepsOK
 		case "diagnostics":
-			value, ok := d.Raw()
+			value, valid := d.Raw()
 			var diags []PreviewDiagnostic
-			if !ok || json.Unmarshal(value, &diags) != nil {
+			if !valid || json.Unmarshal(value, &diags) != nil {
 				return false
 			}
 			for _, diag := range diags {
@@ -63,22 +61,25 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 			}
 			return true
 		case "changeSummary":
-			summary, ok = d.Raw()
-			return ok
+			hasSummary = true
+			var valid bool
+			summary, valid = d.Raw()
+			return valid
 		case "config":
-			config, ok = d.Raw()
-			return ok
+			var valid bool
+			config, valid = d.Raw()
+			return valid
 		case "duration":
 			return d.Skip()
 		case "maybeCorrupt":
-			value, ok := d.Raw()
-			return ok && string(value) == "false" // true or anything else: the careful path refuses it in words
+			value, valid := d.Raw()
+			return valid && string(value) == "false" // true or anything else: the careful path refuses it in words
 		}
 		// An export ("version", "deployment"), a bare deployment or anything else: the
 		// careful path decides what it is.
 		return false
 	})
-	if !ok || d.Failed() || (!seen["steps"] && !seen["changeSummary"]) {
+	if !read || d.Failed() || (!hasSteps && !hasSummary) {
 		return nil, false
 	}
 	if nextCandidate(data, d.Pos()) >= 0 {
@@ -232,8 +233,8 @@ func (p *stepPiece) decode(file string, sd *stepDecoder) {
 			p.next = pos
 			return
 		}
-		if data[pos] != '{' {
-			p.failed = true // not an object: the careful path names it
+		if pos >= len(data) || data[pos] != '{' {
+			p.failed = true // cut short, or not an object: the careful path names it
 			return
 		}
 		var step PreviewStep

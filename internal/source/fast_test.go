@@ -80,27 +80,35 @@ func sameStep(name, bags string) string {
 func TestFastPathGivesWay(t *testing.T) {
 	step := `{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "newState": {"urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {}, "outputs": {}}, "detailedDiff": null}`
 	cases := map[string]string{
-		"export":              readFixtureString(t, "export-clean-dev.json"),
-		"two objects":         `{"steps": [` + step + `]}` + "\n" + `{"steps": []}`,
-		"duplicate steps":     `{"steps": [` + step + `], "steps": []}`,
-		"null steps":          `{"steps": null}`,
-		"null step":           `{"steps": [null]}`,
-		"step not an object":  `{"steps": [1]}`,
-		"wrong type":          `{"steps": [{"op": 1, "urn": "x"}]}`,
-		"failed preview":      `{"steps": [` + step + `], "diagnostics": [{"severity": "error", "message": "boom"}]}`,
-		"unexpected key":      `{"steps": [` + step + `], "extra": true}`,
-		"truncated":           `{"steps": [` + step,
-		"no steps or summary": `{"config": {}}`,
-		"bad urn":             strings.ReplaceAll(`{"steps": [`+step+`]}`, "urn:pulumi:dev::p::", "nope:"),
-		"not json":            "hello",
-		"trailing comma":      `{"steps": [` + step + `],}`,
-		"missing comma":       `{"steps": [` + step + `] "config": {}}`,
-		"step comma":          `{"steps": [` + step + `,]}`,
-		"bad value":           `{"steps": [` + step + `], "config": {"a": nope}}`,
-		"mismatched brackets": `{"steps": [` + step + `], "config": {"a": 1]}`,
-		"broken step":         `{"steps": [{"op": "create",}]}`,
-		"bad key":             `{"steps": [` + step + `], "con\qfig": {}}`,
-		"empty object":        `{}`,
+		"export":                  readFixtureString(t, "export-clean-dev.json"),
+		"two objects":             `{"steps": [` + step + `]}` + "\n" + `{"steps": []}`,
+		"duplicate steps":         `{"steps": [` + step + `], "steps": []}`,
+		"null steps":              `{"steps": null}`,
+		"null step":               `{"steps": [null]}`,
+		"step not an object":      `{"steps": [1]}`,
+		"wrong type":              `{"steps": [{"op": 1, "urn": "x"}]}`,
+		"failed preview":          `{"steps": [` + step + `], "diagnostics": [{"severity": "error", "message": "boom"}]}`,
+		"unexpected key":          `{"steps": [` + step + `], "extra": true}`,
+		"truncated":               `{"steps": [` + step,
+		"truncated after a step":  `{"steps": [` + step + `,`,
+		"truncated after a space": `{"steps": [` + step + `, `,
+		"truncated at the steps":  `{"steps": [`,
+		"truncated in the steps":  `{"steps": [ `,
+		"truncated in a key":      `{"steps": [` + step + `], "chan`,
+		"truncated in a string":   `{"steps": [{"op": "cre`,
+		"truncated in a number":   `{"steps": [` + step + `], "duration": 12`,
+		"truncated in a literal":  `{"steps": [` + step + `], "maybeCorrupt": fal`,
+		"no steps or summary":     `{"config": {}}`,
+		"bad urn":                 strings.ReplaceAll(`{"steps": [`+step+`]}`, "urn:pulumi:dev::p::", "nope:"),
+		"not json":                "hello",
+		"trailing comma":          `{"steps": [` + step + `],}`,
+		"missing comma":           `{"steps": [` + step + `] "config": {}}`,
+		"step comma":              `{"steps": [` + step + `,]}`,
+		"bad value":               `{"steps": [` + step + `], "config": {"a": nope}}`,
+		"mismatched brackets":     `{"steps": [` + step + `], "config": {"a": 1]}`,
+		"broken step":             `{"steps": [{"op": "create",}]}`,
+		"bad key":                 `{"steps": [` + step + `], "con\qfig": {}}`,
+		"empty object":            `{}`,
 		// Keys given twice outside the steps: the careful path refuses them.
 		"key twice in a diagnostic": `{"steps": [` + step + `], "diagnostics": [{"severity": "warning", "message": "a", "message": "b"}], "changeSummary": {"create": 1}}`,
 		"key twice in duration":     `{"steps": [` + step + `], "duration": {"a": 1, "a": 2}, "changeSummary": {"create": 1}}`,
@@ -191,4 +199,29 @@ func TestFastPathPiecesMatchCarefulPath(t *testing.T) {
 		_, err := Load("bad", data)
 		assert.ErrorContains(t, err, "a Pulumi step op")
 	}
+}
+
+// FuzzFastPath checks that the fast path never fails otherwise than by giving way: on any
+// input it reads, the careful path builds the same document. Pieces are a few hundred bytes,
+// so that the fuzzer's inputs are split too.
+func FuzzFastPath(f *testing.F) {
+	defer func(n int) { pieceBytes = n }(pieceBytes)
+	pieceBytes = 64
+	t := &testing.T{}
+	for _, data := range fastPathInputs(t) {
+		f.Add(data)
+	}
+	f.Add(lookAlikeSteps(6))
+	step := `{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "newState": {"urn": "urn:pulumi:dev::p::azure-native:keyvault:Vault::v", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"a": [1, "b", {"c": null}]}, "outputs": {}}, "detailedDiff": null}`
+	f.Add([]byte(`{"steps": [` + step + `], "changeSummary": {"create": 1}}`))
+	f.Add([]byte(`{"steps": [` + step + `,`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := loadPreviewFast("f", data)
+		if !ok {
+			return
+		}
+		careful, err := loadCareful("f", data)
+		require.NoError(t, err, "the fast path read what the careful path refuses")
+		require.Equal(t, careful, fast)
+	})
 }
