@@ -63,6 +63,7 @@ func TestStepDecoderMatchesEncodingJSON(t *testing.T) {
 		stepOf(`{"urn": null, "custom": null, "type": null, "inputs": {}}`, ""),
 		stepOf(stateWith(`"created": "2024-01-02T03:04:05Z", "modified": "2024-05-06T07:08:09.123456789+02:00", "taint": true, "external": false, "initErrors": ["boom"], "additionalSecretOutputs": ["value"], "aliases": ["urn:pulumi:dev::p::t::old"], "customTimeouts": {"create": 60, "Update": 1.5}, "importID": "imp", "retainOnDelete": true, "deletedWith": "urn:x", "replaceWith": ["urn:y"], "stackTrace": [{"sourcePosition": "a"}], "ignoreChanges": ["tags"], "hideDiff": ["a.b"], "replaceOnChanges": ["*"], "replacementTrigger": {"a": [1, 2]}, "refreshBeforeUpdate": true, "viewOf": "urn:v", "resourceHooks": {"BeforeCreate": ["h"]}, "extensionRef": "e", "snippetID": "s", "someFutureField": {"a": 1}`), ""),
 		stepOf(stateWith(`"created": null, "stackTrace": null, "customTimeouts": null`), ""),
+		stepOf(stateWith(`"created": "2024-02-29T23:59:59.999999999-08:00", "modified": "0001-01-01T00:00:00Z"`), ""),
 		stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"properties": {"value": "a\"b\u00e9\ud800\u0000", "n": [1, -0, 2.5e-3, 12345678901234567890, 1e308], "deep": {"a": {"b": [[{"c": true}]]}}}, "v\u0061lue": "x", "é": "ü", "k`+"\xff"+`k": "v`+"\xfe"+`"}`, 1), ""),
 		stepOf(strings.Replace(plainState, `"inputs": {}, "outputs": {}`, `"inputs": null, "outputs": null`, 1), ""),
 	)
@@ -99,6 +100,8 @@ func TestStepDecoderGivesWay(t *testing.T) {
 		"a null property diff":               strings.Replace(stepOf(plainState, ""), `"detailedDiff": null`, `"detailedDiff": {"a": null}`, 1),
 		"a null reason":                      stepOf(plainState, `"diffReasons": [null], `),
 		"a time that is not one":             stepOf(stateWith(`"created": "yesterday"`), ""),
+		"a time that is a number":            stepOf(stateWith(`"modified": 1700000000`), ""),
+		"a time with an escape":              stepOf(stateWith(`"created": "2024-01-02T03:04:05\u005a"`), ""),
 		"nesting deeper than the decoder's":  stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"a": `+strings.Repeat("[", jsonscan.MaxDepth)+strings.Repeat("]", jsonscan.MaxDepth)+`}`, 1), ""),
 		"a control character in a string":    strings.Replace(stepOf(plainState, ""), `"op": "update"`, "\"op\": \"up\tdate\"", 1),
 		"malformed":                          strings.Replace(stepOf(plainState, ""), `"op": "update",`, `"op": "update",,`, 1),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,8 +19,8 @@ import (
 // ("URN", "Op") fails the decode, and so the fast path gives way, because encoding/json's
 // matching and its handling of a field given twice under two spellings are its own. Keys of
 // no field are skipped (validated) as encoding/json skips them. The fields of a state that
-// previews rarely hold (created, stackTrace, ...) are decoded by encoding/json from their raw
-// value (decodeOtherField), so their validation is its own.
+// previews rarely hold (stackTrace, customTimeouts, ...) are decoded by encoding/json from
+// their raw value (decodeOtherField), so their validation is its own.
 
 // stepFields and stateFields are the JSON names of PreviewStep's and apitype.ResourceV3's
 // fields, by field index.
@@ -200,12 +201,35 @@ func decodeState(d *jsonscan.Decoder, out **apitype.ResourceV3, scratch *apitype
 			return d.Bool(&st.PendingReplacement)
 		case "sourcePosition":
 			return d.StringInto(&st.SourcePosition)
+		case "created":
+			return decodeTime(d, &st.Created)
+		case "modified":
+			return decodeTime(d, &st.Modified)
 		}
 		if i, ok := stateFields[key]; ok {
 			return decodeOtherField(d, reflect.ValueOf(st).Elem().Field(i))
 		}
 		return skipUnknownField(d, key, stateFields)
 	})
+}
+
+// decodeTime decodes a state's created or modified time as encoding/json does: null gives nil,
+// anything else is given to time.Time's UnmarshalJSON. Pulumi writes both in every state.
+func decodeTime(d *jsonscan.Decoder, out **time.Time) bool {
+	raw, ok := d.Raw()
+	if !ok {
+		return false
+	}
+	if string(raw) == "null" {
+		*out = nil
+		return true
+	}
+	t := new(time.Time)
+	if t.UnmarshalJSON(raw) != nil {
+		return false
+	}
+	*out = t
+	return true
 }
 
 // decodeOtherField decodes a field the fast path has no code for with encoding/json, from
