@@ -10,8 +10,8 @@ import (
 // Decoder decodes JSON in one pass that validates it, refuses a key given twice and builds
 // the values as encoding/json decodes them into an `any`: objects as map[string]any, arrays
 // as []any (empty ones too), numbers as float64, strings as encoding/json unquotes them. It
-// is the preview fast path's decoder: one pass where encoding/json validates every value
-// before decoding it, and DuplicateKey walks it a third time.
+// is the preview fast path's decoder: one pass where encoding/json takes two (it validates
+// every value before decoding it) and DuplicateKey a third.
 //
 // It reads only what it can read exactly as encoding/json would, and fails on anything else:
 // malformed JSON, a key given twice (which kvguard's readers refuse), a number a float64
