@@ -1,7 +1,8 @@
 // Package jsonscan reads the structure of JSON bytes without decoding them: where a value
-// ends, whether an object repeats a key, and where a number out of range is. The preview fast path splits documents with it,
-// and every reader of JSON input (previews, exports, policy config, exceptions) refuses
-// duplicate keys with it, since encoding/json silently keeps the last one.
+// ends, whether an object repeats a key, and where a number out of range is. Every reader of
+// JSON input (previews, exports, policy config, exceptions) refuses duplicate keys with it,
+// since encoding/json silently keeps the last one. Its Decoder is the preview fast path's:
+// one pass that validates, refuses repeated keys and decodes as encoding/json does.
 package jsonscan
 
 import (

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -59,10 +60,28 @@ func Normalize(typ string, props map[string]any) Normalized {
 	w := &walker{}
 	out := make(map[string]any, len(props))
 	for k, v := range props {
-		if c, keep := w.clean(k, v); keep {
+		w.push(k)
+		if c, keep := w.clean(v); keep {
 			out[k] = c
 		}
+		w.pop()
 	}
+	return w.normalized(typ, out)
+}
+
+// normalizeOverlay is Normalize(typ, overlayProps(inputs, outputs)) in one walk, without the
+// overlaid copy: the properties of a state.
+func normalizeOverlay(typ string, inputs, outputs map[string]any) Normalized {
+	if inputs == nil || outputs == nil || classify(inputs) != markerNone || classify(outputs) != markerNone {
+		return Normalize(typ, overlayProps(inputs, outputs))
+	}
+	// Two bags that are not signature objects (wholeBag wraps those) are merged key by key.
+	w := &walker{}
+	return w.normalized(typ, w.cleanMerged(inputs, outputs))
+}
+
+// normalized is the Normalized of the properties out the walker has cleaned.
+func (w *walker) normalized(typ string, out map[string]any) Normalized {
 	n := Normalized{Properties: out, Unknown: sorted(w.unknown), Secret: sorted(w.secret)}
 	n.Plaintext = stripPlaintext(typ, out)
 	return n
@@ -81,7 +100,9 @@ func Redact(typ string, props map[string]any) (redacted map[string]any, plaintex
 	props = wholeBag(props)
 	out := make(map[string]any, len(props))
 	for k, v := range props {
-		out[k], _ = w.clean(k, v)
+		w.push(k)
+		out[k], _ = w.clean(v)
+		w.pop()
 	}
 	if holdsPlainValue(typ, out) {
 		out["properties"].(map[string]any)["value"] = redactedSecret()
@@ -120,25 +141,45 @@ func damagedSecret(m map[string]any) bool {
 }
 
 // walker collects the paths it removes while copying a value; with redact set it replaces
-// what it would remove (see Redact) and keeps it.
+// what it would remove (see Redact) and keeps it. The path of the value it is at is kept as
+// its elements (push, pop) and joined only for a value it removes.
 type walker struct {
 	unknown []string
 	secret  []string
 	redact  bool
+	path    []string
 }
 
-// dropSecret and dropUnknown record a removed value's path; keep says whether the caller keeps
-// the returned stand-in (Redact) or drops the value (Normalize).
-func (w *walker) dropSecret(path string) (any, bool) {
-	w.secret = append(w.secret, path)
+func (w *walker) push(elem string) { w.path = append(w.path, elem) }
+func (w *walker) pop()             { w.path = w.path[:len(w.path)-1] }
+
+// at is the path of the value the walker is at, as JoinPath would join its elements.
+func (w *walker) at() string {
+	var b strings.Builder
+	for _, elem := range w.path {
+		if elem == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(elem)
+	}
+	return b.String()
+}
+
+// dropSecret and dropUnknown record the removed value's path; keep says whether the caller
+// keeps the returned stand-in (Redact) or drops the value (Normalize).
+func (w *walker) dropSecret() (any, bool) {
+	w.secret = append(w.secret, w.at())
 	if !w.redact {
 		return nil, false
 	}
 	return redactedSecret(), true
 }
 
-func (w *walker) dropUnknown(path string) (any, bool) {
-	w.unknown = append(w.unknown, path)
+func (w *walker) dropUnknown() (any, bool) {
+	w.unknown = append(w.unknown, w.at())
 	if !w.redact {
 		return nil, false
 	}
@@ -147,42 +188,105 @@ func (w *walker) dropUnknown(path string) (any, bool) {
 
 // clean returns a copy of v without unknown and secret values; keep is false when v itself is
 // one and must be dropped by the caller.
-func (w *walker) clean(path string, v any) (any, bool) {
+func (w *walker) clean(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		switch x {
 		case model.UnknownSentinel:
-			return w.dropUnknown(path)
+			return w.dropUnknown()
 		case model.SecretPlaceholder:
-			return w.dropSecret(path)
+			return w.dropSecret()
 		}
 		return x, true
 	case map[string]any:
 		switch classify(x) {
 		case markerSecret:
-			return w.dropSecret(path)
+			return w.dropSecret()
 		case markerUnknown:
-			return w.dropUnknown(path)
+			return w.dropUnknown()
 		case markerOutput:
-			return w.clean(path, x["value"])
+			return w.clean(x["value"])
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			if c, keep := w.clean(JoinPath(path, k), e); keep {
+			w.push(k)
+			if c, keep := w.clean(e); keep {
 				out[k] = c
 			}
+			w.pop()
 		}
 		return out, true
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			if c, keep := w.clean(JoinPath(path, strconv.Itoa(i)), e); keep {
+			w.push(strconv.Itoa(i))
+			if c, keep := w.clean(e); keep {
 				out[i] = c
 			}
+			w.pop()
 		}
 		return out, true
 	}
 	return v, true
+}
+
+// cleanOverlay is clean(overlay(in, out)) without the overlaid copy.
+func (w *walker) cleanOverlay(in, out any) (any, bool) {
+	switch {
+	case out == nil || isUnknownValue(out):
+		if in != nil {
+			return w.clean(in)
+		}
+		return w.clean(out)
+	case isSecretValue(out):
+		return w.clean(out)
+	case isSecretValue(in):
+		return w.clean(in)
+	}
+	im, iok := in.(map[string]any)
+	om, ook := out.(map[string]any)
+	if iok && ook && classify(im) == markerNone && classify(om) == markerNone {
+		// Neither holds the signature key, so neither does their merge: clean copies it key
+		// by key.
+		return w.cleanMerged(im, om), true
+	}
+	ia, iok := in.([]any)
+	oa, ook := out.([]any)
+	if iok && ook && len(ia) == len(oa) {
+		merged := make([]any, len(oa))
+		for i := range oa {
+			w.push(strconv.Itoa(i))
+			if c, keep := w.cleanOverlay(ia[i], oa[i]); keep {
+				merged[i] = c
+			}
+			w.pop()
+		}
+		return merged, true
+	}
+	return w.clean(out)
+}
+
+// cleanMerged is clean of the merge overlay makes of two objects.
+func (w *walker) cleanMerged(im, om map[string]any) map[string]any {
+	merged := make(map[string]any, max(len(im), len(om)))
+	for k, v := range im {
+		if _, over := om[k]; over {
+			continue
+		}
+		w.push(k)
+		if c, keep := w.clean(v); keep {
+			merged[k] = c
+		}
+		w.pop()
+	}
+	for k, ov := range om {
+		w.push(k)
+		if c, keep := w.cleanOverlay(im[k], ov); keep {
+			merged[k] = c
+		}
+		w.pop()
+	}
+	return merged
 }
 
 type marker int

@@ -2,10 +2,13 @@ package source
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvguard/kvguard/internal/model"
 )
 
 func TestNormalize(t *testing.T) {
@@ -261,5 +264,71 @@ func TestCanonicalType(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			assert.Equal(t, tc.want, CanonicalType(tc.in), "got %q, want %q", CanonicalType(tc.in), tc.want)
 		})
+	}
+}
+
+// TestNormalizeOverlayIsNormalizeOfOverlay checks the one-walk normalizeOverlay against
+// Normalize(overlayProps(...)) on random property bags holding every kind of marker.
+func TestNormalizeOverlayIsNormalizeOfOverlay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch n := rng.IntN(14); {
+		case n == 0:
+			return nil
+		case n == 1:
+			return model.UnknownSentinel
+		case n == 2:
+			return model.SecretPlaceholder
+		case n == 3:
+			return map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": "c"}
+		case n == 4:
+			ov := map[string]any{model.SecretSigKey: outputValueSig}
+			switch rng.IntN(3) {
+			case 0:
+				ov["value"] = value(depth + 1)
+			case 1:
+				ov["secret"] = true
+				ov["value"] = "v"
+			}
+			return ov
+		case n == 5:
+			return float64(rng.IntN(3))
+		case n == 6:
+			return rng.IntN(2) == 0
+		case n < 10 && depth < 4:
+			m := map[string]any{}
+			for range rng.IntN(4) {
+				m[[]string{"a", "b", "c", "", "properties"}[rng.IntN(5)]] = value(depth + 1)
+			}
+			return m
+		case n < 12 && depth < 4:
+			a := make([]any, rng.IntN(3))
+			for i := range a {
+				a[i] = value(depth + 1)
+			}
+			return a
+		}
+		return []string{"x", "y"}[rng.IntN(2)]
+	}
+	bag := func() map[string]any {
+		switch rng.IntN(8) {
+		case 0:
+			return nil
+		case 1:
+			return wholeBag(map[string]any{model.SecretSigKey: model.SecretSigValue, "ciphertext": "c"})
+		}
+		m, _ := value(3).(map[string]any)
+		if m == nil {
+			m = map[string]any{"properties": value(1), "a": value(1)}
+		}
+		return m
+	}
+	for i := range 20000 {
+		typ := []string{"azure-native:keyvault:Secret", "azure-native:keyvault:Vault"}[i%2]
+		inputs, outputs := bag(), bag()
+		want := Normalize(typ, overlayProps(inputs, outputs))
+		got := normalizeOverlay(typ, inputs, outputs)
+		require.Equal(t, want, got, "inputs %#v\noutputs %#v", inputs, outputs)
 	}
 }

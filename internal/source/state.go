@@ -52,7 +52,7 @@ func fromState(file, path string, st *apitype.ResourceV3, op string) (model.Reso
 			Expected: "true (every azure-native resource is a custom resource; only components have custom false)", Got: "false"}
 	}
 	inputs, outputs := wholeBag(st.Inputs), wholeBag(st.Outputs)
-	n := Normalize(typ, overlayProps(inputs, outputs))
+	n := normalizeOverlay(typ, inputs, outputs)
 	if n.Plaintext == nil && (holdsPlainValue(typ, inputs) || holdsPlainValue(typ, outputs)) {
 		// The overlay lets a secret on either side win, so a plain input under a secret output
 		// is gone from n; the state file still stores the value in the clear.
@@ -87,7 +87,7 @@ func oldProperties(st *apitype.ResourceV3) (props map[string]any, unreadable []s
 	if st == nil {
 		return nil, nil
 	}
-	n := Normalize(CanonicalType(stateType(st)), overlayProps(wholeBag(st.Inputs), wholeBag(st.Outputs)))
+	n := normalizeOverlay(CanonicalType(stateType(st)), wholeBag(st.Inputs), wholeBag(st.Outputs))
 	return n.Properties, unreadablePaths(n)
 }
 
@@ -118,23 +118,31 @@ func refuseDamagedStates(file string, raw []byte, states map[string]*apitype.Res
 // kvguard removes it. The value is not quoted: it may be a secret.
 func refuseMisshapedProperties(file string, states map[string]*apitype.ResourceV3) error {
 	for _, path := range slices.Sorted(maps.Keys(states)) {
-		st := states[path]
-		if st == nil || !strings.HasPrefix(stateType(st), azureNativePackage+":") {
-			continue
-		}
-		for _, side := range []struct {
-			name string
-			bag  map[string]any
-		}{{"inputs", st.Inputs}, {"outputs", st.Outputs}} {
-			v, present := side.bag["properties"]
-			if _, isObject := v.(map[string]any); !present || v == nil || isObject || isUnknownValue(v) || isSecretValue(v) {
-				continue
-			}
-			return &InputError{File: file, Path: JoinPath(JoinPath(path, side.name), "properties"),
+		if side, v := misshapedProperties(states[path]); side != "" {
+			return &InputError{File: file, Path: JoinPath(JoinPath(path, side), "properties"),
 				Expected: "an object (an azure-native resource keeps its ARM properties in one)", Got: describeGoType(reflect.TypeOf(v))}
 		}
 	}
 	return nil
+}
+
+// misshapedProperties returns the side ("inputs" or "outputs") of an azure-native state whose
+// top-level properties refuseMisshapedProperties refuses, and that value; "" when none.
+func misshapedProperties(st *apitype.ResourceV3) (side string, v any) {
+	if st == nil || !strings.HasPrefix(stateType(st), azureNativePackage+":") {
+		return "", nil
+	}
+	for _, side := range []struct {
+		name string
+		bag  map[string]any
+	}{{"inputs", st.Inputs}, {"outputs", st.Outputs}} {
+		v, present := side.bag["properties"]
+		if _, isObject := v.(map[string]any); !present || v == nil || isObject || isUnknownValue(v) || isSecretValue(v) {
+			continue
+		}
+		return side.name, v
+	}
+	return "", nil
 }
 
 // stateType is a state's type token, or its URN's when the state names none.
