@@ -47,9 +47,9 @@ type Engine struct {
 	// once the others are done.
 	byPolicy []policyQuery
 	readers  []policyQuery
-	// shared are the library values marked `shared`, by dependency level: computed once per
-	// document, before the policies, and given to every worker.
-	shared [][]sharedQuery
+	// shared are the library values annotated `shared`, each after the shared values it reads:
+	// computed once per document, before the policies, and given to every worker.
+	shared []sharedQuery
 	// evals counts OPA evaluations, so a test can prove a fixed number of queries (never one
 	// per resource) serves a whole document.
 	evals atomic.Int64
@@ -214,16 +214,13 @@ func New(fsys fs.FS) (*Engine, error) {
 	if e.query, err = prepare(all.String()); err != nil {
 		return nil, err
 	}
-	for _, level := range sharedLevels(compiler, libFiles) {
-		var qs []sharedQuery
-		for _, ref := range level {
-			pq, err := prepare("_ = " + ref.String() + "\n")
-			if err != nil {
-				return nil, err
-			}
-			qs = append(qs, sharedQuery{query: pq, ref: ref})
+	for _, sv := range sharedValues(compiler, libFiles) {
+		pq, err := prepare("_ = " + sv.ref.String() + "\n")
+		if err != nil {
+			return nil, err
 		}
-		e.shared = append(e.shared, qs)
+		sv.query = pq
+		e.shared = append(e.shared, sv)
 	}
 	// The same sets one policy at a time, for several CPUs. A policy's deny and warn stay
 	// together: the relational ones read the same whole-stack groupings from both.
@@ -325,39 +322,51 @@ func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[
 		caches[w] = topdown.NewVirtualCache()
 	}
 	var all []topdown.Error
-	// The library's shared values first, level by level, each computed by one worker and
-	// then handed to the others.
-	for _, level := range e.shared {
-		ranOn := make([]int, len(level))
-		errs := make([]error, len(level))
-		builtinErrs := make([][]topdown.Error, len(level))
-		pool(workers, len(level), func(w, i int) {
-			ranOn[i] = w
-			e.evals.Add(1)
-			_, errs[i] = level[i].query.Eval(ctx, rego.EvalParsedInput(input),
-				rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
-		})
-		for i, q := range level {
-			if errs[i] != nil {
-				return nil, nil, errs[i]
-			}
-			all = append(all, builtinErrs[i]...)
-			v, _ := caches[ranOn[i]].Get(q.ref)
-			if v == nil {
-				continue // undefined: every worker finds that out for itself
-			}
-			for w := range caches {
-				if w != ranOn[i] {
-					caches[w].Put(q.ref, v)
+	// The library's shared values first, each on the first free worker once the values it
+	// reads are done, then handed to every worker.
+	var shared sharedValuesRun
+	shared.start(len(e.shared))
+	have := make([][]bool, workers)
+	for w := range have {
+		have[w] = make([]bool, len(e.shared))
+	}
+	errs := make([]error, len(e.shared))
+	builtinErrs := make([][]topdown.Error, len(e.shared))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i, ok := shared.take(e.shared)
+				if !ok {
+					return
 				}
+				shared.copyDone(e.shared, caches[w], have[w])
+				e.evals.Add(1)
+				_, errs[i] = e.shared[i].query.Eval(ctx, rego.EvalParsedInput(input),
+					rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
+				v, _ := caches[w].Get(e.shared[i].ref)
+				have[w][i] = true
+				shared.finish(i, v)
 			}
+		}()
+	}
+	wg.Wait()
+	for i := range e.shared {
+		if errs[i] != nil {
+			return nil, nil, errs[i]
 		}
+		all = append(all, builtinErrs[i]...)
+	}
+	for w := range caches {
+		shared.copyDone(e.shared, caches[w], have[w])
 	}
 	order := e.costliestFirst(checked)
 	ranOn := make([]int, len(e.byPolicy))
 	results := make([]rego.ResultSet, len(e.byPolicy)+len(e.readers))
-	errs := make([]error, len(results))
-	builtinErrs := make([][]topdown.Error, len(results))
+	errs = make([]error, len(results))
+	builtinErrs = make([][]topdown.Error, len(results))
 	pool(workers, len(order), func(w, n int) {
 		i := order[n]
 		ranOn[i] = w
@@ -416,34 +425,108 @@ func pool(workers, n int, task func(w, i int)) {
 type sharedQuery struct {
 	query rego.PreparedEvalQuery
 	ref   ast.Ref
+	deps  []int // indexes of the shared values it reads
+	// dependents counts the shared values that read it.
+	dependents int
 }
 
-// sharedLevels lists the library's rules annotated `custom: {shared: true}` by level: a rule
-// of level n reads shared rules of lower levels only (directly or through other rules and
-// functions), so the rules of one level can be computed side by side.
-func sharedLevels(c *ast.Compiler, libFiles []string) [][]ast.Ref {
-	isShared := map[*ast.Rule]bool{}
-	var sharedRules []*ast.Rule
+// sharedValuesRun hands shared values to workers as the values they read are done, and
+// keeps the finished ones for every worker to copy.
+type sharedValuesRun struct {
+	mu     sync.Mutex
+	ready  *sync.Cond
+	taken  []bool
+	done   []bool
+	values []*ast.Term
+	left   int
+}
+
+func (r *sharedValuesRun) start(n int) {
+	r.ready = sync.NewCond(&r.mu)
+	r.taken, r.done, r.values, r.left = make([]bool, n), make([]bool, n), make([]*ast.Term, n), n
+}
+
+// take returns the first value not yet taken whose dependencies are done, waiting while
+// every untaken one still waits for one; false when all are taken.
+func (r *sharedValuesRun) take(qs []sharedQuery) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		best, left := -1, false
+		for i, q := range qs {
+			if r.taken[i] {
+				continue
+			}
+			left = true
+			// Values others wait for first: they unblock the most work.
+			if r.depsDone(q) && (best < 0 || q.dependents > qs[best].dependents) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			r.taken[best] = true
+			return best, true
+		}
+		if !left {
+			return 0, false
+		}
+		r.ready.Wait()
+	}
+}
+
+func (r *sharedValuesRun) depsDone(q sharedQuery) bool {
+	for _, d := range q.deps {
+		if !r.done[d] {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *sharedValuesRun) finish(i int, v *ast.Term) {
+	r.mu.Lock()
+	r.done[i], r.values[i] = true, v
+	r.mu.Unlock()
+	r.ready.Broadcast()
+}
+
+// copyDone puts into cache every finished value it does not have yet. Only the worker
+// that owns cache calls it, between evaluations.
+func (r *sharedValuesRun) copyDone(qs []sharedQuery, cache topdown.VirtualCache, have []bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, q := range qs {
+		if r.done[i] && !have[i] {
+			if r.values[i] != nil {
+				cache.Put(q.ref, r.values[i])
+			}
+			have[i] = true
+		}
+	}
+}
+
+// sharedValues lists the library's rules annotated `custom: {shared: true}`, each after the
+// shared rules it reads (directly or through other rules and functions), with those as its
+// dependencies.
+func sharedValues(c *ast.Compiler, libFiles []string) []sharedQuery {
+	var rules []*ast.Rule
+	index := map[*ast.Rule]int{}
 	for _, f := range libFiles {
 		for _, a := range c.Modules[f].Annotations {
 			if a.Scope != "rule" || a.Custom == nil || a.Custom["shared"] != true {
 				continue
 			}
 			for _, rule := range c.GetRulesExact(a.GetTargetPath()) {
-				if !isShared[rule] {
-					isShared[rule] = true
-					sharedRules = append(sharedRules, rule)
+				if _, ok := index[rule]; !ok {
+					index[rule] = len(rules)
+					rules = append(rules, rule)
 				}
 			}
 		}
 	}
-	level := map[*ast.Rule]int{}
-	var levelOf func(r *ast.Rule) int
-	levelOf = func(r *ast.Rule) int {
-		if l, ok := level[r]; ok {
-			return l
-		}
-		l := 0
+	// reads lists the shared rules r reads, not looking past another shared rule.
+	reads := func(r *ast.Rule) []*ast.Rule {
+		var out []*ast.Rule
 		seen := map[*ast.Rule]bool{r: true}
 		var walk func(x *ast.Rule)
 		walk = func(x *ast.Rule) {
@@ -453,28 +536,39 @@ func sharedLevels(c *ast.Compiler, libFiles []string) [][]ast.Ref {
 					continue
 				}
 				seen[dr] = true
-				if isShared[dr] {
-					l = max(l, levelOf(dr)+1)
+				if _, ok := index[dr]; ok {
+					out = append(out, dr)
 					continue
 				}
 				walk(dr)
 			}
 		}
 		walk(r)
-		level[r] = l
-		return l
+		return out
 	}
-	var out [][]ast.Ref
-	done := map[string]bool{}
-	for _, r := range sharedRules {
-		l := levelOf(r)
-		for len(out) <= l {
-			out = append(out, nil)
-		}
+	// Order each rule after those it reads (depth-first), one query per data path.
+	var out []sharedQuery
+	at := map[string]int{}
+	var visit func(r *ast.Rule) int
+	visit = func(r *ast.Rule) int {
 		ref := r.Path()
-		if !done[ref.String()] {
-			done[ref.String()] = true
-			out[l] = append(out[l], ref)
+		if i, ok := at[ref.String()]; ok {
+			return i
+		}
+		var deps []int
+		for _, d := range reads(r) {
+			deps = append(deps, visit(d))
+		}
+		at[ref.String()] = len(out)
+		out = append(out, sharedQuery{ref: ref, deps: deps})
+		return len(out) - 1
+	}
+	for _, r := range rules {
+		visit(r)
+	}
+	for _, q := range out {
+		for _, d := range q.deps {
+			out[d].dependents++
 		}
 	}
 	return out

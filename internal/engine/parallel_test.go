@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,25 +38,24 @@ func TestParallelEvaluationGivesTheSingleQuerysResults(t *testing.T) {
 	}
 }
 
-// The library's values annotated shared are computed by level: a value that reads another
-// (workloads and privileged_assignments read by_type) comes after it, so the values of one
-// level can be computed side by side.
-func TestSharedValuesAreLevelledByDependency(t *testing.T) {
+// The library's values annotated shared come each after the shared values it reads, which
+// are its dependencies (workloads and privileged_assignments read by_type), so a worker
+// never computes a value before what it reads is done.
+func TestSharedValuesComeAfterWhatTheyRead(t *testing.T) {
 	eng, err := New(policies.FS)
 	require.NoError(t, err)
-	level := map[string]int{}
-	for l, qs := range eng.shared {
-		for _, q := range qs {
-			level[q.ref.String()] = l
+	at := map[string]int{}
+	for i, q := range eng.shared {
+		at[strings.TrimPrefix(q.ref.String(), "data.kvguard.lib.")] = i
+		for _, d := range q.deps {
+			assert.Less(t, d, i, "%s reads a shared value listed after it", q.ref)
 		}
 	}
-	for _, ref := range []string{"by_type", "unreadable", "urns_by_id", "workloads", "privileged_assignments"} {
-		assert.Contains(t, level, "data.kvguard.lib."+ref)
+	for _, name := range []string{"by_type", "unreadable", "urns_by_id", "workloads", "privileged_assignments"} {
+		assert.Contains(t, at, name)
 	}
-	for _, dep := range []struct{ rule, reads string }{
-		{"workloads", "by_type"},
-		{"privileged_assignments", "by_type"},
-	} {
-		assert.Greater(t, level["data.kvguard.lib."+dep.rule], level["data.kvguard.lib."+dep.reads], "%s reads %s", dep.rule, dep.reads)
+	for _, reader := range []string{"workloads", "privileged_assignments"} {
+		assert.Contains(t, eng.shared[at[reader]].deps, at["by_type"], "%s reads by_type", reader)
 	}
+	assert.Empty(t, eng.shared[at["urns_by_id"]].deps, "urns_by_id reads the input only")
 }

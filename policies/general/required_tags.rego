@@ -41,11 +41,11 @@ package kvguard.general.required_tags
 
 import data.kvguard.lib
 
-tagged := lib.vaults | lib.identities
+tagged := array.concat(lib.vaults, lib.identities)
 
 # The tagged resources with a value the policies cannot read: only these can hold an unknown
 # or secret tag (lib.unreadable).
-unreadable_tagged := object.get(lib.unreadable, lib.type_vault, set()) | object.get(lib.unreadable, lib.type_identity, set())
+unreadable_tagged := array.concat(object.get(lib.unreadable, lib.type_vault, []), object.get(lib.unreadable, lib.type_identity, []))
 
 deny contains lib.fail(r, msg) if {
 	some r in tagged

@@ -8,7 +8,7 @@ package kvguard.lib
 
 type_role_definition := "azure-native:authorization:RoleDefinition"
 
-role_definitions := object.get(by_type, type_role_definition, set())
+role_definitions := object.get(by_type, type_role_definition, [])
 
 # The built-in role catalogue (policies/roles.json), keyed by lower-case role GUID. Each entry
 # carries name, privileged (administers the resource or its access), keyvault_data (grants

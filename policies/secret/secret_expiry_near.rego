@@ -39,12 +39,12 @@ import data.kvguard.lib
 
 path := "properties.attributes.expires"
 
-expiring contains [r, e] if {
+expiring := [[r, e] |
 	some r in lib.secrets
 	e := r.properties.properties.attributes.expires
 	is_number(e)
 	e <= lib.milliseconds_floor
-}
+]
 
 deny contains lib.fail(r, msg) if {
 	some [r, e] in expiring

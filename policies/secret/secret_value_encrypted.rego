@@ -42,12 +42,12 @@ deny contains lib.fail(r, msg) if {
 # in a stack export, those marked for deletion (the old half of a replacement an interrupted
 # update left), which stay in the state file until an update removes them. In a preview a
 # secret being deleted is not judged: the change that removes it is the cure.
-stored_secrets := lib.secrets | {r |
+stored_secrets := array.concat(lib.secrets, [r |
 	input.source == "export"
 	some r in input.resources
 	r.type == lib.type_secret
 	lib.removal_ops[r.op]
-}
+])
 
 # A value computed during the update may or may not arrive marked as a secret.
 warn contains lib.unverifiable(r, path) if {

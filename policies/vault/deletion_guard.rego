@@ -275,7 +275,7 @@ resource_group_keys(urn) := {concat("", ["group-urn:", urn])} | {concat("", ["gr
 	is_string(g.properties.resourceGroupName)
 }
 
-resource_groups := object.get(lib.by_type, "azure-native:resources:ResourceGroup", set())
+resource_groups := object.get(lib.by_type, "azure-native:resources:ResourceGroup", [])
 
 # lock_keys are the keys of what a lock covers, by its type.
 # A resource-level lock covers the vault it names, or, while that name cannot be read, the
@@ -330,7 +330,7 @@ type_scope_lock := "azure-native:authorization:ManagementLockByScope"
 
 lock_types := {lib.type_lock, type_group_lock, type_subscription_lock, type_scope_lock}
 
-all_locks := {l | some t in lock_types; some l in object.get(lib.by_type, t, set())}
+all_locks := [l | some t in lock_types; some l in object.get(lib.by_type, t, [])]
 
 # A comprehension over the distinct keys, not a `x[k] contains l` rule (superlinear in OPA);
 # the inner comprehension is indexed on k, so the grouping is one pass.

@@ -31,11 +31,11 @@ import data.kvguard.lib
 
 path := "vaultName"
 
-named contains [r, name] if {
+named := [[r, name] |
 	some r in lib.vaults
 	name := r.properties.vaultName
 	is_string(name)
-}
+]
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.vaults
