@@ -61,3 +61,33 @@ func TestCommandsLimitMemory(t *testing.T) {
 		})
 	}
 }
+
+// Under kvguard's own limit the collector's proportional pacing is off until stop restores
+// it; a GOGC or GOMEMLIMIT the user set leaves the collector as it is.
+func TestLimitMemoryLeavesCollectionsToTheLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	gcPercent := func() int {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	tests := []struct {
+		name, gogc, gomemlimit string
+		wantDuring             int
+	}{
+		{name: "kvguard's limit", wantDuring: -1},
+		{name: "GOGC set", gogc: "150", wantDuring: 100},
+		{name: "GOMEMLIMIT set", gomemlimit: "2GiB", wantDuring: 100},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOGC", tc.gogc)
+			t.Setenv("GOMEMLIMIT", tc.gomemlimit)
+			defer debug.SetGCPercent(debug.SetGCPercent(100))
+			stop := limitMemory(10 << 20)
+			assert.Equal(t, tc.wantDuring, gcPercent(), "during the check")
+			stop()
+			assert.Equal(t, 100, gcPercent(), "after stop")
+		})
+	}
+}
