@@ -128,22 +128,33 @@ principal_urns := [[lower(pid), i.urn] |
 # principal resolves to: through the principalId value, or through its property dependency on
 # an identity, unless both ids are known and differ (a known id that is not the identity's is
 # not that identity, whatever it was computed from).
-principal_identities(r) := by_id | by_dep if {
+# It is computed from the two values it depends on (identities_for), so OPA works it out
+# once per principal rather than once per assignment: a principal holds several assignments.
+principal_identities(r) := identities_for(known_principal(r), object.get(r, ["propertyDependencies", "principalId"], []))
+
+# known_principal is the lower-case principalId when it is a known, non-empty string, else null.
+known_principal(r) := lower(r.properties.principalId) if {
+	known_string(r, "principalId")
+} else := null
+
+# identities_for is principal_identities of a known principal id (or null) and the URNs the
+# principalId depends on.
+identities_for(pid, deps) := by_id | by_dep if {
 	by_id := {u |
-		known_string(r, "principalId")
-		some u in object.get(identities_by_principal, lower(r.properties.principalId), set())
+		pid != null
+		some u in object.get(identities_by_principal, pid, set())
 	}
 	by_dep := {u |
-		some u in dependency_urns(r, "principalId")
+		some u in deps
 		identity_urns[u]
-		not other_principal(r, u)
+		not other_principal(pid, u)
 	}
 }
 
-other_principal(r, identity_urn) if {
-	known_string(r, "principalId")
+other_principal(pid, identity_urn) if {
+	pid != null
 	pids := principals_by_identity[identity_urn]
-	not pids[lower(r.properties.principalId)]
+	not pids[pid]
 }
 
 # principals_by_identity maps an identity's URN to its known principal ids (a set: the two
@@ -258,13 +269,15 @@ role_resolved(r) if {
 
 # role_key canonicalises the assigned role: a custom role of this stack by its URN, a
 # built-in or external role by its GUID. Undefined when unknown and unresolvable.
-role_key(r) := concat(" ", sort(urns)) if {
-	known_string(r, "roleDefinitionId")
-	urns := object.get(custom_role_urns_by_guid, role_guid(r.properties.roleDefinitionId), set())
-	count(urns) > 0
-} else := role_guid(r.properties.roleDefinitionId) if {
+role_key(r) := role_key_for(r.properties.roleDefinitionId) if {
 	known_string(r, "roleDefinitionId")
 } else := ref_key(r, "roleDefinitionId")
+
+# role_key_for is role_key of a known role id: computed once per role, not per assignment.
+role_key_for(id) := concat(" ", sort(urns)) if {
+	urns := object.get(custom_role_urns_by_guid, role_guid(id), set())
+	count(urns) > 0
+} else := role_guid(id)
 
 # role_label names the assigned role for messages.
 role_label(r) := sprintf("'%s'", [assigned_role(r).name]) if {

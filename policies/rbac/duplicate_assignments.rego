@@ -84,8 +84,11 @@ partial_groups := {k: urns |
 
 full_keys := [[k, r.urn] |
 	some r in lib.role_assignments
-	k := key(r, all_parts)
+	k := full_key(r)
 ]
+
+# full_key is key(r, all_parts), joined from the parts directly: undefined when one is.
+full_key(r) := concat("|", [lib.principal_key(r), lib.role_key(r), lib.ref_key(r, "scope")])
 
 # unresolved_parts are the parts some assignment cannot read or resolve (the warn rule below):
 # assignments are grouped by the other two only for those, since no other group is looked up.
@@ -111,7 +114,7 @@ part_paths := {"principal": "principalId", "role": "roleDefinitionId", "scope": 
 
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	members := duplicate_members[key(r, all_parts)]
+	members := duplicate_members[full_key(r)]
 	msg := sprintf("%s grants the same role to the same principal at the same scope as %s.", [lib.label(r), lib.others_text(members, r.urn)])
 }
 
