@@ -317,10 +317,15 @@ func (e *Engine) eval(ctx context.Context, input ast.Value, checked map[string]i
 // cache with every other worker's sets added, so they compute nothing again.
 func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[string]int) ([]rego.ResultSet, []topdown.Error, error) {
 	workers := min(runtime.GOMAXPROCS(0), len(e.byPolicy))
-	caches := make([]topdown.VirtualCache, workers)
+	caches := make([]*droppableCache, workers)
 	for w := range caches {
-		caches[w] = topdown.NewVirtualCache()
+		caches[w] = newDroppableCache()
 	}
+	defer func() {
+		for _, c := range caches {
+			c.drop()
+		}
+	}()
 	var all []topdown.Error
 	// The library's shared values first, each on the first free worker once the values it
 	// reads are done, then handed to every worker.
@@ -399,6 +404,17 @@ func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[
 	}
 	return results, all, nil
 }
+
+// droppableCache is OPA's virtual cache whose values can be let go of once a document's
+// evaluation is over: OPA's pooled evaluators keep a reference to the cache they last used
+// until two collections have passed (see Evaluate).
+type droppableCache struct{ topdown.VirtualCache }
+
+func newDroppableCache() *droppableCache {
+	return &droppableCache{topdown.NewVirtualCache()}
+}
+
+func (c *droppableCache) drop() { c.VirtualCache = topdown.NewVirtualCache() }
 
 // pool runs task(worker, i) for i in [0, n) on the given number of workers, each taking the
 // next i as it finishes one.
@@ -899,6 +915,13 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	bindings, err := e.eval(ctx, input, checked)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	// OPA's pooled evaluators keep a reference to the last input (and cache) they evaluated
+	// until two collections have passed, so the first collection while the results are
+	// built would mark the whole document again (0.7 GB at 100k resources) and free little.
+	// Nothing reads the input any more: it lets go of the resources here.
+	if obj, ok := input.(ast.Object); ok {
+		obj.Insert(ast.InternedTerm("resources"), ast.ArrayTerm())
 	}
 
 	levels := make([]Level, len(e.policies))
