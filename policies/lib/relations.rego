@@ -175,7 +175,8 @@ is_workload(r) if principal_type(r) == "serviceprincipal"
 is_workload(r) if count(principal_identities(r)) > 0
 
 # workloads are the role assignments whose principal is a workload (is_workload), and
-# privileged_assignments those granting a privileged role (is_privileged_role): built once
+# privileged_assignments those granting a privileged built-in role or a custom role with `*`
+# actions (by id, or through a dependency on the role definition): built once
 # per evaluation, so rules test membership. OPA keeps a function's result only when it is
 # defined, so a predicate that does not hold (most principals are not workloads, most roles
 # not privileged) was evaluated again in every rule that asked, about ten per assignment.
@@ -187,7 +188,28 @@ workloads := {r | some r in role_assignments; is_workload(r)}
 # METADATA
 # custom:
 #   shared: true
-privileged_assignments := {r | some r in role_assignments; is_privileged_role(r)}
+privileged_assignments := {r |
+	some r in role_assignments
+	privileged_role_ids[r.properties.roleDefinitionId]
+} | {r |
+	some r in role_assignments
+	some u in object.get(r, ["propertyDependencies", "roleDefinitionId"], [])
+	star_role_urns[u]
+}
+
+# privileged_role_ids are the known role ids of this stack's assignments that name a
+# privileged built-in role or a custom role with `*` actions: worked out once per distinct id
+# (a stack uses a handful), not once per assignment.
+privileged_role_ids := {id |
+	some id in {r.properties.roleDefinitionId | some r in role_assignments}
+	is_string(id)
+	id != ""
+	privileged_role_id(id)
+}
+
+privileged_role_id(id) if role_catalogue[role_guid(id)].privileged
+
+privileged_role_id(id) if star_role_guids[role_guid(id)]
 
 # is_group holds when an assignment's principal is a group and not a workload identity.
 is_group(r) if {
@@ -252,11 +274,6 @@ is_star_role(r) if {
 	some u in dependency_urns(r, "roleDefinitionId")
 	star_role_urns[u]
 }
-
-# is_privileged_role holds for a privileged built-in role or a custom role with `*` actions.
-is_privileged_role(r) if assigned_role(r).privileged
-
-is_privileged_role(r) if is_star_role(r)
 
 # role_resolved holds when the assigned role is known: a value, or an unknown or secret value
 # that depends on a role definition of this stack.
