@@ -264,7 +264,19 @@ role_definition_urns := {rd.urn | some rd in role_definitions}
 
 # assigned_role is the catalogue entry of a role assignment's built-in role; undefined for
 # custom roles, roles the catalogue does not know, and unknown or secret role ids.
-assigned_role(r) := role_catalogue[role_guid(r.properties.roleDefinitionId)] if known_string(r, "roleDefinitionId")
+assigned_role(r) := catalogue_roles[r.properties.roleDefinitionId]
+
+# catalogue_roles maps each known role id the stack's assignments use to its catalogue entry:
+# worked out once per distinct id (a stack uses a handful), so assigned_role is one lookup.
+# METADATA
+# custom:
+#   shared: true
+catalogue_roles := {id: entry |
+	some id in {r.properties.roleDefinitionId | some r in role_assignments}
+	is_string(id)
+	id != ""
+	entry := role_catalogue[role_guid(id)]
+}
 
 # is_star_role holds when an assignment grants a custom role of this stack with `*` actions,
 # referenced by id or through its property dependency.
