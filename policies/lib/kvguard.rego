@@ -53,6 +53,9 @@ by_type := {t: rs |
 	rs := [r | some r in checked_resources; r.type == t]
 }
 
+# METADATA
+# custom:
+#   shared: true
 checked_resources := [r |
 	some r in input.resources
 	r.custom
