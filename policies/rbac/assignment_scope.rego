@@ -105,8 +105,8 @@ deny contains lib.fail(r, msg) if {
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
 	lib.assigned_role(r).keyvault_data
-	not lib.is_unknown(r, "scope")
 	not lib.known_string(r, "scope")
+	not lib.is_unknown(r, "scope")
 	msg := no_scope_msg(r)
 }
 

@@ -52,7 +52,9 @@ deny contains lib.fail(r, msg) if {
 	t := lib.principal_type(r)
 	allowed[t]
 	t != "serviceprincipal"
-	count(lib.principal_identities(r)) > 0
+
+	# A workload that is not declared a service principal: a managed identity of this stack.
+	lib.workloads[r]
 	msg := sprintf("%s declares principalType '%s' for a managed identity of this stack.", [lib.label(r), r.properties.principalType])
 }
 

@@ -118,9 +118,9 @@ declared_group(r) if lib.principal_type(r) == "group"
 # that is not a group. ARM rejects such an assignment, so the rule fails it rather than pass it.
 deny contains lib.fail(r, msg) if {
 	some r in lib.role_assignments
-	read_only_applies(r)
-	not lib.is_unknown(r, "roleDefinitionId")
 	not lib.known_string(r, "roleDefinitionId")
+	not lib.is_unknown(r, "roleDefinitionId")
+	read_only_applies(r)
 	msg := no_role_msg(r)
 }
 
