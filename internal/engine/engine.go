@@ -338,27 +338,15 @@ func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[
 	}
 	errs := make([]error, len(e.shared))
 	builtinErrs := make([][]topdown.Error, len(e.shared))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i, ok := shared.take(e.shared)
-				if !ok {
-					return
-				}
-				shared.copyDone(e.shared, caches[w], have[w])
-				e.evals.Add(1)
-				_, errs[i] = e.shared[i].query.Eval(ctx, rego.EvalParsedInput(input),
-					rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
-				v, _ := caches[w].Get(e.shared[i].ref)
-				have[w][i] = true
-				shared.finish(i, v)
-			}
-		}()
-	}
-	wg.Wait()
+	pool(workers, func() (int, bool) { return shared.take(e.shared) }, func(w, i int) {
+		shared.copyDone(e.shared, caches[w], have[w])
+		e.evals.Add(1)
+		_, errs[i] = e.shared[i].query.Eval(ctx, rego.EvalParsedInput(input),
+			rego.EvalBuiltinErrorList(&builtinErrs[i]), rego.EvalVirtualCache(caches[w]))
+		v, _ := caches[w].Get(e.shared[i].ref)
+		have[w][i] = true
+		shared.finish(i, v)
+	})
 	for i := range e.shared {
 		if errs[i] != nil {
 			return nil, nil, errs[i]
@@ -373,7 +361,7 @@ func (e *Engine) evalParallel(ctx context.Context, input ast.Value, checked map[
 	results := make([]rego.ResultSet, len(e.byPolicy)+len(e.readers))
 	errs = make([]error, len(results))
 	builtinErrs = make([][]topdown.Error, len(results))
-	pool(workers, len(order), func(w, n int) {
+	pool(workers, upTo(len(order)), func(w, n int) {
 		i := order[n]
 		ranOn[i] = w
 		e.evals.Add(1)
@@ -417,25 +405,29 @@ func newDroppableCache() *droppableCache {
 
 func (c *droppableCache) drop() { c.VirtualCache = topdown.NewVirtualCache() }
 
-// pool runs task(worker, i) for i in [0, n) on the given number of workers, each taking the
-// next i as it finishes one.
-func pool(workers, n int, task func(w, i int)) {
-	var next atomic.Int64
+// pool runs task(worker, i) on the given number of workers for every i that next hands out,
+// each worker asking for the next one as it finishes one, until next has no more.
+func pool(workers int, next func() (int, bool), task func(w, i int)) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
+			for i, ok := next(); ok; i, ok = next() {
 				task(w, i)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// upTo hands out 0, 1, ... n-1 once each, to any number of callers.
+func upTo(n int) func() (int, bool) {
+	var next atomic.Int64
+	return func() (int, bool) {
+		i := int(next.Add(1)) - 1
+		return i, i < n
+	}
 }
 
 // sharedQuery computes one shared library value.
@@ -955,7 +947,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	found := make([]map[string][]finding, len(e.policies))
 	counts := make([]int, len(e.policies))
 	errs := make([]error, len(e.policies))
-	pool(runtime.GOMAXPROCS(0), len(e.policies), func(_, i int) {
+	pool(runtime.GOMAXPROCS(0), upTo(len(e.policies)), func(_, i int) {
 		p := e.policies[i]
 		found[i], errs[i] = collectFindings(p.ID, bindings[bindingName(i, "d")], bindings[bindingName(i, "w")])
 		counts[i] = idx.policyResultCount(p, levels[i], found[i])
@@ -972,7 +964,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	for i, n := range counts {
 		offsets[i+1] = offsets[i] + n
 	}
-	pool(runtime.GOMAXPROCS(0), len(e.policies), func(_, i int) {
+	pool(runtime.GOMAXPROCS(0), upTo(len(e.policies)), func(_, i int) {
 		window := results[offsets[i]:offsets[i]:offsets[i+1]]
 		if got := idx.policyResults(e.policies[i], levels[i], found[i], live, window); len(got) != counts[i] {
 			errs[i] = fmt.Errorf("policy %q: built %d results, counted %d", e.policies[i].ID, len(got), counts[i])

@@ -146,93 +146,13 @@ func (d *Decoder) Skip() bool {
 	return d.fail()
 }
 
-// skipObject is Skip for an object: its keys are compared in a list while they are few.
+// skipObject and skipArray are Skip for an object and an array.
 func (d *Decoder) skipObject() bool {
-	d.pos++ // '{'
-	if d.depth++; d.depth > MaxDepth {
-		return d.fail()
-	}
-	var small [32][]byte
-	keys := small[:0]
-	var many map[string]bool
-	if d.Peek() == '}' {
-		d.pos++
-		d.depth--
-		return true
-	}
-	for {
-		if d.Peek() != '"' {
-			return d.fail()
-		}
-		key, ok := d.unquotedBytes()
-		if !ok || !d.Consume(':') {
-			return d.fail()
-		}
-		if many == nil {
-			for _, k := range keys {
-				if string(k) == string(key) {
-					return d.fail()
-				}
-			}
-			if len(keys) < len(small) {
-				keys = append(keys, key)
-			} else {
-				many = make(map[string]bool, 2*len(small))
-				for _, k := range keys {
-					many[string(k)] = true
-				}
-			}
-		}
-		if many != nil {
-			if many[string(key)] {
-				return d.fail()
-			}
-			many[string(key)] = true
-		}
-		if string(key) == d.watch && d.watch != "" {
-			d.watched++
-		}
-		if !d.Skip() {
-			return false
-		}
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return true
-		default:
-			return d.fail()
-		}
-	}
+	return d.members(func([]byte) bool { return d.Skip() })
 }
 
 func (d *Decoder) skipArray() bool {
-	d.pos++ // '['
-	if d.depth++; d.depth > MaxDepth {
-		return d.fail()
-	}
-	if d.Peek() == ']' {
-		d.pos++
-		d.depth--
-		return true
-	}
-	for {
-		if !d.Skip() {
-			return false
-		}
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return true
-		default:
-			return d.fail()
-		}
-	}
+	return d.elements(d.Skip)
 }
 
 // Raw validates the next value and returns its bytes.
@@ -310,170 +230,145 @@ func (d *Decoder) literal(word string) bool {
 // its value; member must read the value. It fails on a key given twice (compared once
 // unquoted, as DuplicateKey compares them).
 func (d *Decoder) Object(member func(key string) bool) bool {
-	if !d.Consume('{') {
-		return false
-	}
-	if d.depth++; d.depth > MaxDepth {
-		return d.fail()
-	}
-	var small [16]string
-	seen := small[:0]
-	var many map[string]bool // the keys, once there are more than small holds
-	if d.Peek() == '}' {
-		d.pos++
-		d.depth--
-		return true
-	}
-	for {
-		if d.Peek() != '"' {
-			return d.fail()
-		}
-		key, ok := d.String()
-		if !ok || !d.Consume(':') {
-			return d.fail()
-		}
-		if many == nil {
-			for _, k := range seen {
-				if k == key {
-					return d.fail()
-				}
-			}
-			if len(seen) < len(small) {
-				seen = append(seen, key)
-			} else {
-				many = make(map[string]bool, 2*len(small))
-				for _, k := range seen {
-					many[k] = true
-				}
-			}
-		}
-		if many != nil {
-			if many[key] {
-				return d.fail()
-			}
-			many[key] = true
-		}
-		if key == d.watch && d.watch != "" {
-			d.watched++
-		}
-		if !member(key) || d.failed {
-			return d.fail()
-		}
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return true
-		default:
-			return d.fail()
-		}
-	}
+	return d.members(func(key []byte) bool { return member(d.intern(key)) })
 }
 
 // Array reads the array that comes next, calling element with the decoder at each element;
 // element must read it.
 func (d *Decoder) Array(element func() bool) bool {
-	if !d.Consume('[') {
+	return d.elements(element)
+}
+
+// members reads the object that comes next, calling member with each key, unquoted (the
+// bytes are the input's own when they are the key's value, so valid until the next read),
+// and the decoder at its value, which member must read. It fails on malformed JSON, nesting
+// past MaxDepth and a key given twice. Keys are compared in a list while they are few.
+func (d *Decoder) members(member func(key []byte) bool) bool {
+	if !d.open('{') {
 		return false
 	}
-	if d.depth++; d.depth > MaxDepth {
-		return d.fail()
+	if d.closes('}') {
+		return true
 	}
-	if d.Peek() == ']' {
-		d.pos++
-		d.depth--
+	var small [32][]byte
+	keys := small[:0]
+	var many map[string]bool // the keys, once there are more than small holds
+	for {
+		key, ok := d.unquotedBytes()
+		if !ok || !d.Consume(':') {
+			return d.fail()
+		}
+		if many == nil {
+			for _, k := range keys {
+				if string(k) == string(key) {
+					return d.fail()
+				}
+			}
+			if len(keys) < len(small) {
+				keys = append(keys, key)
+			} else {
+				many = make(map[string]bool, 2*len(small))
+				for _, k := range keys {
+					many[string(k)] = true
+				}
+			}
+		}
+		if many != nil {
+			if many[string(key)] {
+				return d.fail()
+			}
+			many[string(key)] = true
+		}
+		if d.watch != "" && string(key) == d.watch {
+			d.watched++
+		}
+		if !member(key) || d.failed {
+			return d.fail()
+		}
+		if more, ok := d.next('}'); !more {
+			return ok
+		}
+	}
+}
+
+// elements reads the array that comes next, calling element with the decoder at each
+// element, which element must read.
+func (d *Decoder) elements(element func() bool) bool {
+	if !d.open('[') {
+		return false
+	}
+	if d.closes(']') {
 		return true
 	}
 	for {
 		if !element() || d.failed {
 			return d.fail()
 		}
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return true
-		default:
-			return d.fail()
+		if more, ok := d.next(']'); !more {
+			return ok
 		}
 	}
+}
+
+// open reads the opening byte of an object or array, one level deeper.
+func (d *Decoder) open(opening byte) bool {
+	if !d.Consume(opening) {
+		return false
+	}
+	if d.depth++; d.depth > MaxDepth {
+		return d.fail()
+	}
+	return true
+}
+
+// closes reads the closing byte when it comes next (an empty object or array).
+func (d *Decoder) closes(closing byte) bool {
+	if d.Peek() != closing {
+		return false
+	}
+	d.pos++
+	d.depth--
+	return true
+}
+
+// next reads what follows a member or element: a comma (more to come) or the closing byte.
+func (d *Decoder) next(closing byte) (more, ok bool) {
+	switch d.Peek() {
+	case ',':
+		d.pos++
+		return true, true
+	case closing:
+		d.pos++
+		d.depth--
+		return false, true
+	}
+	return false, d.fail()
 }
 
 func (d *Decoder) object() (any, bool) {
-	d.pos++ // '{'
-	if d.depth++; d.depth > MaxDepth {
-		return nil, d.fail()
-	}
 	m := make(map[string]any)
-	if d.Peek() == '}' {
-		d.pos++
-		d.depth--
-		return m, true
-	}
-	for {
-		if d.Peek() != '"' {
-			return nil, d.fail()
-		}
-		key, ok := d.String()
-		if !ok || !d.Consume(':') {
-			return nil, d.fail()
-		}
+	ok := d.members(func(key []byte) bool {
 		v, ok := d.Value()
-		if !ok {
-			return nil, false
-		}
-		n := len(m)
-		if m[key] = v; len(m) == n {
-			return nil, d.fail() // a key given twice
-		}
-		if key == d.watch && d.watch != "" {
-			d.watched++
-		}
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return m, true
-		default:
-			return nil, d.fail()
-		}
+		m[d.intern(key)] = v
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return m, true
 }
 
 func (d *Decoder) array() (any, bool) {
-	d.pos++ // '['
-	if d.depth++; d.depth > MaxDepth {
-		return nil, d.fail()
-	}
 	out := []any{}
-	if d.Peek() == ']' {
-		d.pos++
-		d.depth--
-		return out, true
-	}
-	for {
+	ok := d.elements(func() bool {
 		v, ok := d.Value()
-		if !ok {
-			return nil, false
-		}
 		out = append(out, v)
-		switch d.Peek() {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return out, true
-		default:
-			return nil, d.fail()
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return out, true
 }
 
 // plainByte holds for the bytes a string can hold as they are: not the closing quote, a
