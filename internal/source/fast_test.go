@@ -19,15 +19,7 @@ import (
 // document the careful path builds, on every preview fixture and the shared sample
 // (TestFastPathMatchesCarefulPathOnEstates does generated estates).
 func TestFastPathMatchesCarefulPath(t *testing.T) {
-	for name, data := range fastPathInputs(t) {
-		t.Run(name, func(t *testing.T) {
-			fast, ok := loadPreviewFast(name, data)
-			require.True(t, ok, "the fast path gave up on a plain preview")
-			careful, err := loadCareful(name, data)
-			require.NoError(t, err)
-			assert.Equal(t, careful, fast)
-		})
-	}
+	assertFastMatchesCareful(t, fastPathInputs(t))
 }
 
 // fastPathInputs are the previews the fast path must read as the careful path does.
@@ -167,6 +159,21 @@ func lookAlikeSteps(n int) []byte {
 // TestFastPathPiecesMatchCarefulPath splits every preview into pieces of a few hundred bytes,
 // most of which then start inside a step (TestFastPathMatchesCarefulPathOnEstates does
 // generated estates with the pieces they are split into).
+// assertFastMatchesCareful checks that the fast path reads each input, into the document the
+// careful path builds.
+func assertFastMatchesCareful(t *testing.T, inputs map[string][]byte) {
+	t.Helper()
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			fast, ok := loadPreviewFast(name, data)
+			require.True(t, ok, "the fast path gave up on a plain preview")
+			careful, err := loadCareful(name, data)
+			require.NoError(t, err)
+			assert.Equal(t, careful, fast)
+		})
+	}
+}
+
 func TestFastPathPiecesMatchCarefulPath(t *testing.T) {
 	defer func(n int) { pieceBytes = n }(pieceBytes)
 	pieceBytes = 64
@@ -181,15 +188,7 @@ func TestFastPathPiecesMatchCarefulPath(t *testing.T) {
 		first := jsonscan.SkipSpace(data, steps+bytes.IndexByte(data[steps:], '[')+1)
 		require.Greater(t, len(stepStarts(data, first)), 5, "%s is split", name)
 	}
-	for name, data := range inputs {
-		t.Run(name, func(t *testing.T) {
-			fast, ok := loadPreviewFast(name, data)
-			require.True(t, ok, "the fast path gave up on a plain preview")
-			careful, err := loadCareful(name, data)
-			require.NoError(t, err)
-			assert.Equal(t, careful, fast)
-		})
-	}
+	assertFastMatchesCareful(t, inputs)
 	// A step the careful path refuses, in the last piece or in a middle one, is refused.
 	for _, at := range []string{"v39", "v20"} {
 		data := bytes.Replace(lookAlikeSteps(40), []byte(`{"op":"create","urn":"urn:pulumi:dev::p::azure-native:keyvault:Vault::`+at+`"`),
