@@ -389,8 +389,10 @@ func (d *Decoder) String() (string, bool) {
 		return "", false
 	case plain:
 		return d.intern(raw), true
+	case !utf8.Valid(raw):
+		return "", d.fail() // refused by the careful path (jsonscan.InvalidUTF8)
 	}
-	// Escapes, and invalid UTF-8 (replaced by U+FFFD), are unquoted by encoding/json.
+	// Escapes are unquoted by encoding/json.
 	var s string
 	if json.Unmarshal(d.data[start-1:d.pos], &s) != nil {
 		return "", d.fail()
@@ -407,6 +409,8 @@ func (d *Decoder) unquotedBytes() ([]byte, bool) {
 		return nil, false
 	case plain:
 		return raw, true
+	case !utf8.Valid(raw):
+		return nil, d.fail()
 	}
 	var s string
 	if json.Unmarshal(d.data[start-1:d.pos], &s) != nil {

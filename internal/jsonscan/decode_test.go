@@ -66,7 +66,6 @@ var decoderReads = []string{
 	`{"s": "plain", "t": true, "f": false, "n": null, "e": "", "o": {}, "a": [[], {}]}`,
 	`{"esc": "a\"b\\c\/d\b\f\n\r\t\u00e9\u2028", "nul": "\u0000", "pair": "\ud83d\ude00"}`,
 	`{"lone surrogate": "\ud800", "reversed": "\udc00\ud800"}`,
-	"{\"invalid utf-8\": \"a\xffb\", \"k\xfe\": 1}",
 	`{"é": "ünïcödé", "emoji": "😀"}`,
 	`{"v\u0061lue": 1, "other": 2}`,
 	`"\u212a"`, `-1`, `1e308`, `5e-324`, `1e-400`,
@@ -76,7 +75,8 @@ var decoderReads = []string{
 var decoderRefuses = []string{
 	``, ` `, `{`, `[`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[1 2]`, `{"a":1 "b":2}`, `{1:2}`,
 	`{"a": 1, "a": 2}`, `{"x": {"a": 1, "\u0061": 2}}`, `[{"k": [], "k": {}}]`,
-	"{\"a\xff\": 1, \"a\xfe\": 2}", // both become "a\uFFFD" for encoding/json
+	"{\"a\xff\": 1, \"a\xfe\": 2}",                      // both become "a\uFFFD" for encoding/json
+	"{\"invalid utf-8\": \"a\xffb\"}", "{\"k\xfe\": 1}", // refused by jsonscan.InvalidUTF8
 	`1e400`, `-1e400`, `[1.]`, `[.5]`, `[01]`, `[-]`, `[1e]`, `[1e+]`, `[+1]`, `[0x10]`, `[NaN]`, `[Infinity]`,
 	`[tru]`, `[nul]`, `[True]`, `["a` + "\n" + `"]`, `["a` + "\t" + `"]`, `["\q"]`, `["\u12"]`, `["abc`,
 	`[1]x`, `{} {}`, `'a'`,

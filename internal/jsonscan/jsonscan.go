@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // DuplicateKey returns the path of the first object key given twice in the well-formed JSON
@@ -31,6 +32,23 @@ func NumberOutOfRange(data []byte) (string, bool) {
 	return finder{scalar: outOfRange}.find(data)
 }
 
+// CaseVariantKey returns the path of the first object that holds two keys differing only in
+// letter case (Unicode simple folding, as encoding/json matches struct fields), outside the
+// values of the members named in bags, and whether there is one. encoding/json reads
+// `"newState"` and `"NEWSTATE"` as one field and keeps the last, so a second copy could hide
+// the first; Pulumi writes every key in one case. A bag's keys are the data's own (property
+// names, config keys): its values are decoded into maps, which keep every key as it is.
+func CaseVariantKey(data []byte, bags ...string) (string, bool) {
+	return finder{caseVariants: true, bags: bags}.find(data)
+}
+
+// InvalidUTF8 returns the path of the first key or string value that is not valid UTF-8, and
+// whether there is one. encoding/json replaces such bytes with U+FFFD, so two keys that differ
+// only in them would become one; Pulumi writes UTF-8.
+func InvalidUTF8(data []byte) (string, bool) {
+	return finder{invalidUTF8: true}.find(data)
+}
+
 func outOfRange(v []byte) bool {
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
 		return false
@@ -44,12 +62,15 @@ func outOfRange(v []byte) bool {
 // which scalar holds.
 type finder struct {
 	duplicateKeys bool
+	caseVariants  bool     // keys equal but for letter case, outside bags
+	bags          []string // members whose values hold the data's own keys
+	invalidUTF8   bool     // keys and strings that are not UTF-8
 	scalar        func(v []byte) bool
 }
 
 // find returns the path of the first place found ("a.b[0].c"), and whether there is one.
 func (f finder) find(data []byte) (string, bool) {
-	_, rev, found := f.scan(data, SkipSpace(data, 0))
+	_, rev, found := f.scan(data, SkipSpace(data, 0), false)
 	if !found {
 		return "", false
 	}
@@ -67,7 +88,9 @@ func (f finder) find(data []byte) (string, bool) {
 // scan scans the value at i and returns the index just past it or, when it finds what f looks
 // for inside it, that place's path from the inside out. Malformed input ends the scan with
 // nothing found: decoding reports it.
-func (f finder) scan(data []byte, i int) (int, []string, bool) {
+//
+// inBag is true inside a bag's value, where keys are not compared for letter case.
+func (f finder) scan(data []byte, i int, inBag bool) (int, []string, bool) {
 	if i >= len(data) {
 		return -1, nil, false
 	}
@@ -82,9 +105,12 @@ func (f finder) scan(data []byte, i int) (int, []string, bool) {
 				return -1, nil, false
 			}
 			key := unquoteKey(data[i:end])
-			if f.duplicateKeys {
+			if f.invalidUTF8 && !utf8.Valid(data[i+1:end-1]) {
+				return 0, []string{strings.ToValidUTF8(string(key), "\uFFFD")}, true
+			}
+			if f.duplicateKeys || (f.caseVariants && !inBag) {
 				for _, k := range keys {
-					if bytes.Equal(k, key) {
+					if f.duplicateKeys && bytes.Equal(k, key) || f.caseVariants && bytes.EqualFold(k, key) {
 						return 0, []string{string(key)}, true
 					}
 				}
@@ -94,7 +120,7 @@ func (f finder) scan(data []byte, i int) (int, []string, bool) {
 			if i >= len(data) || data[i] != ':' {
 				return -1, nil, false
 			}
-			next, rev, found := f.scan(data, SkipSpace(data, i+1))
+			next, rev, found := f.scan(data, SkipSpace(data, i+1), inBag || slices.Contains(f.bags, string(key)))
 			if found {
 				return 0, append(rev, string(key)), true
 			}
@@ -106,7 +132,7 @@ func (f finder) scan(data []byte, i int) (int, []string, bool) {
 	case '[':
 		i = SkipSpace(data, i+1)
 		for n := 0; i < len(data) && data[i] != ']'; n++ {
-			next, rev, found := f.scan(data, i)
+			next, rev, found := f.scan(data, i, inBag)
 			if found {
 				return 0, append(rev, "["+strconv.Itoa(n)+"]"), true
 			}
@@ -118,6 +144,9 @@ func (f finder) scan(data []byte, i int) (int, []string, bool) {
 	}
 	end := ValueEnd(data, i)
 	if end > i && f.scalar != nil && f.scalar(data[i:end]) {
+		return 0, nil, true
+	}
+	if end > i && f.invalidUTF8 && data[i] == '"' && !utf8.Valid(data[i+1:end-1]) {
 		return 0, nil, true
 	}
 	return end, nil, false

@@ -48,6 +48,12 @@ func loadCareful(file string, data []byte) (*model.Document, error) {
 	if path, dup := jsonscan.DuplicateKey(obj); dup {
 		return nil, &InputError{File: file, Path: path, Expected: "each key once (Pulumi never repeats one)", Got: "a key given twice"}
 	}
+	if path, bad := jsonscan.InvalidUTF8(obj); bad {
+		return nil, &InputError{File: file, Path: path, Expected: "UTF-8 text (Pulumi writes UTF-8)", Got: "bytes that are not UTF-8"}
+	}
+	if path, dup := jsonscan.CaseVariantKey(obj, bagKeys...); dup {
+		return nil, &InputError{File: file, Path: path, Expected: "each key once, in the case Pulumi writes it", Got: "a key given twice in different letter case (read as one field, the last kept)"}
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(obj, &top); err != nil {
 		return nil, decodeError(file, "", err)
@@ -71,6 +77,12 @@ func loadCareful(file string, data []byte) (*model.Document, error) {
 		Expected: `"pulumi preview --json" output (an object with "steps") or "pulumi stack export" output (an object with "version" and "deployment")`,
 		Got:      "an object with neither"}
 }
+
+// bagKeys are the members whose values are decoded into maps and keep their keys as written
+// (property bags, config, counts by op, a secrets provider's state): keys there may differ
+// only in letter case. Everywhere else encoding/json matches keys to struct fields
+// regardless of case, so two such keys would be read as one.
+var bagKeys = []string{"inputs", "outputs", "propertyDependencies", "detailedDiff", "config", "changeSummary", "state"}
 
 // isEmptyPreview recognises a preview of a program with no resource steps: Pulumi omits empty
 // "steps" but always writes the change summary.

@@ -46,6 +46,12 @@ func TestLoadErrors(t *testing.T) {
 		{name: "steps null", data: `{"steps": null}`, wantPath: "steps", wantExpected: "an array", wantGot: "null"},
 		{name: "steps without a change summary", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}]}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
 		{name: "no steps and no change summary", data: `{"steps": []}`, wantPath: "changeSummary", wantExpected: "the step counts Pulumi writes", wantGot: "nothing"},
+		// encoding/json reads keys in another letter case as one struct field and keeps the last.
+		{name: "a step's state twice, in another case", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `, "NEWSTATE": ` + stateOK + `}], "changeSummary": {"create": 1}}`, wantPath: "steps[0].NEWSTATE", wantExpected: "each key once, in the case Pulumi writes it", wantGot: "different letter case"},
+		{name: "an export resource's inputs twice, in another case", data: `{"version": 3, "deployment": {"manifest": {"time": "2026-12-03T00:00:00Z", "magic": "", "version": ""}, "resources": [{"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {}, "Inputs": {}}]}}`, wantPath: "deployment.resources[0].Inputs", wantExpected: "each key once, in the case Pulumi writes it", wantGot: "different letter case"},
+		{name: "a diagnostic's severity twice, in another case", data: `{"steps": [], "diagnostics": [{"Severity": "error", "severity": "info", "message": "m"}], "changeSummary": {}}`, wantPath: "diagnostics[0].severity", wantExpected: "each key once, in the case Pulumi writes it", wantGot: "different letter case"},
+		{name: "a key that is not UTF-8", data: "{\"steps\": [{\"op\": \"create\", \"urn\": \"" + vaultURN + "\", \"newState\": {\"urn\": \"" + vaultURN + "\", \"custom\": true, \"type\": \"azure-native:keyvault:Vault\", \"inputs\": {\"tags\": {\"owner\xff\": \"a\", \"owner\xfe\": \"b\"}}}}], \"changeSummary\": {\"create\": 1}}", wantPath: "steps[0].newState.inputs.tags.owner\uFFFD", wantExpected: "UTF-8 text", wantGot: "not UTF-8"},
+		{name: "a value that is not UTF-8", data: "{\"steps\": [{\"op\": \"create\", \"urn\": \"" + vaultURN + "\", \"newState\": {\"urn\": \"" + vaultURN + "\", \"custom\": true, \"type\": \"azure-native:keyvault:Vault\", \"inputs\": {\"note\": \"a\xffb\"}}}], \"changeSummary\": {\"create\": 1}}", wantPath: "steps[0].newState.inputs.note", wantExpected: "UTF-8 text", wantGot: "not UTF-8"},
 		{name: "more steps listed than counted", data: `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": ` + stateOK + `}], "changeSummary": {"same": 3}}`, wantPath: "changeSummary.create", wantExpected: `at least the 1 "create" steps listed`, wantGot: "a count of 0"},
 		{name: "step not an object", data: `{"steps": [1]}`, wantPath: "steps[0]", wantExpected: "an object", wantGot: "a number"},
 		{
@@ -161,3 +167,13 @@ func TestRead(t *testing.T) {
 type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("read failed") }
+
+// Property bags keep their keys as written, so names differing only in letter case are the
+// data's own (two tags) and load; only struct fields are matched regardless of case.
+func TestCaseVariantsInPropertiesLoad(t *testing.T) {
+	data := `{"steps": [{"op": "create", "urn": "` + vaultURN + `", "newState": {"urn": "` + vaultURN + `", "custom": true, "type": "azure-native:keyvault:Vault", "inputs": {"tags": {"Owner": "a", "owner": "b"}}}}], "changeSummary": {"create": 1}}`
+	doc, err := Load("p.json", []byte(data))
+	require.NoError(t, err)
+	require.Len(t, doc.Resources, 1)
+	assert.Equal(t, map[string]any{"Owner": "a", "owner": "b"}, doc.Resources[0].Properties["tags"])
+}

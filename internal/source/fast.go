@@ -54,6 +54,11 @@ func loadPreviewFast(file string, data []byte) (doc *model.Document, ok bool) {
 			if !valid || json.Unmarshal(value, &diags) != nil {
 				return false
 			}
+			// encoding/json reads "Severity" and "severity" as one field: the careful path
+			// refuses that.
+			if _, variant := jsonscan.CaseVariantKey(value); variant {
+				return false
+			}
 			for _, diag := range diags {
 				if diag.Severity == "error" {
 					return false

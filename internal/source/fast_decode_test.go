@@ -64,7 +64,7 @@ func TestStepDecoderMatchesEncodingJSON(t *testing.T) {
 		stepOf(stateWith(`"created": "2024-01-02T03:04:05Z", "modified": "2024-05-06T07:08:09.123456789+02:00", "taint": true, "external": false, "initErrors": ["boom"], "additionalSecretOutputs": ["value"], "aliases": ["urn:pulumi:dev::p::t::old"], "customTimeouts": {"create": 60, "Update": 1.5}, "importID": "imp", "retainOnDelete": true, "deletedWith": "urn:x", "replaceWith": ["urn:y"], "stackTrace": [{"sourcePosition": "a"}], "ignoreChanges": ["tags"], "hideDiff": ["a.b"], "replaceOnChanges": ["*"], "replacementTrigger": {"a": [1, 2]}, "refreshBeforeUpdate": true, "viewOf": "urn:v", "resourceHooks": {"BeforeCreate": ["h"]}, "extensionRef": "e", "snippetID": "s", "someFutureField": {"a": 1}`), ""),
 		stepOf(stateWith(`"created": null, "stackTrace": null, "customTimeouts": null`), ""),
 		stepOf(stateWith(`"created": "2024-02-29T23:59:59.999999999-08:00", "modified": "0001-01-01T00:00:00Z"`), ""),
-		stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"properties": {"value": "a\"b\u00e9\ud800\u0000", "n": [1, -0, 2.5e-3, 12345678901234567890, 1e308], "deep": {"a": {"b": [[{"c": true}]]}}}, "v\u0061lue": "x", "é": "ü", "k`+"\xff"+`k": "v`+"\xfe"+`"}`, 1), ""),
+		stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"properties": {"value": "a\"b\u00e9\ud800\u0000", "n": [1, -0, 2.5e-3, 12345678901234567890, 1e308], "deep": {"a": {"b": [[{"c": true}]]}}}, "v\u0061lue": "x", "é": "ü"}`, 1), ""),
 		stepOf(strings.Replace(plainState, `"inputs": {}, "outputs": {}`, `"inputs": null, "outputs": null`, 1), ""),
 	)
 	for i, raw := range steps {
@@ -90,6 +90,7 @@ func TestStepDecoderGivesWay(t *testing.T) {
 		"a key given twice":                  strings.Replace(stepOf(plainState, ""), `"op": "update",`, `"op": "update", "op": "delete",`, 1),
 		"a key given twice in inputs":        stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"a": 1, "a": 2}`, 1), ""),
 		"two keys encoding/json makes one":   stepOf(strings.Replace(plainState, `"inputs": {}`, "\"inputs\": {\"a\xff\": 1, \"a\xfe\": 2}", 1), ""),
+		"a value that is not UTF-8":          stepOf(strings.Replace(plainState, `"inputs": {}`, "\"inputs\": {\"k\": \"v\xfe\"}", 1), ""),
 		"a number out of range":              stepOf(strings.Replace(plainState, `"inputs": {}`, `"inputs": {"a": [1e400]}`, 1), ""),
 		"an op that is a number":             strings.Replace(stepOf(plainState, ""), `"op": "update"`, `"op": 1`, 1),
 		"custom as a string":                 stepOf(strings.Replace(plainState, `"custom": true`, `"custom": "true"`, 1), ""),

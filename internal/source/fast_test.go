@@ -38,11 +38,11 @@ func fastPathInputs(t *testing.T) map[string][]byte {
 	inputs["empty steps"] = []byte("{\"steps\" : [ ] ,\r\n\t\"changeSummary\":{}}")
 	inputs["compact, text around"] = []byte("Updating plugins\n{\"steps\":[{\"op\":\"create\",\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"newState\":{\"urn\":\"urn:pulumi:dev::p::azure-native:keyvault:Vault::v\",\"type\":\"azure-native:keyvault:Vault\",\"custom\":true,\"inputs\":{\"a\\\"]}\":\"}]\"},\"outputs\":{}},\"detailedDiff\":null}],\"duration\":1,\"changeSummary\":{\"create\":1}}\nUpdate plan written to x\n")
 	// What encoding/json reads in its own way, which the fast path's decoder must read alike:
-	// escapes (\u0000 too), lone surrogates and invalid UTF-8 (U+FFFD), -0, integers a float64
+	// escapes (\u0000 too), lone surrogates (U+FFFD), -0, integers a float64
 	// rounds, fields it skips, state fields the fast path has encoding/json decode.
 	rare := `{"urn": "urn:pulumi:dev::p::azure-native:keyvault:Secret::s", "custom": true, "type": "azure-native:keyvault:Secret", ` +
 		`"created": "2024-01-02T03:04:05Z", "modified": "2024-01-02T03:04:05.5Z", "customTimeouts": {"create": 60}, "stackTrace": [{"sourcePosition": "x"}], "futureField": [1], ` +
-		`"inputs": {"properties": {"value": "[secret]", "note": "a\"b\u00e9\ud800\u0000 \u2028` + "\xff" + `", "n": [-0, 12345678901234567890, 2.5e-3]}, "t\u0061gs": {"` + "\xfe" + `": "v"}}, ` +
+		`"inputs": {"properties": {"value": "[secret]", "note": "a\"b\u00e9\ud800\u0000 \u2028", "n": [-0, 12345678901234567890, 2.5e-3]}, "t\u0061gs": {"é": "v"}}, ` +
 		`"outputs": {"properties": {"value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "x"}}}}`
 	inputs["rare values and fields"] = []byte(`{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:keyvault:Secret::s", "futureStepField": {"a": null}, ` +
 		`"newState": ` + rare + `, "detailedDiff": {"properties.value": {"kind": "add", "inputDiff": true}}}], "diagnostics": [{"severity": "warning", "message": "m"}], ` +
@@ -110,6 +110,7 @@ func TestFastPathGivesWay(t *testing.T) {
 		"a step key in another case":       `{"steps": [` + strings.Replace(step, `"op"`, `"Op"`, 1) + `], "changeSummary": {"create": 1}}`,
 		"a number out of range":            `{"steps": [` + strings.Replace(step, `"inputs": {}`, `"inputs": {"a": 1e400}`, 1) + `], "changeSummary": {"create": 1}}`,
 		"two keys encoding/json makes one": `{"steps": [` + strings.Replace(step, `"inputs": {}`, "\"inputs\": {\"a\xff\": 1, \"a\xfe\": 2}", 1) + `], "changeSummary": {"create": 1}}`,
+		"bytes that are not UTF-8":         `{"steps": [` + strings.Replace(step, `"inputs": {}`, "\"inputs\": {\"note\": \"a\xffb\"}", 1) + `], "changeSummary": {"create": 1}}`,
 		// A same step's old state, which the fast path only validates when it can.
 		"same step: damaged secret in old state": `{"steps": [` + sameStep("a", `"inputs": {"properties": {"x": {"4dabf18193072939515e22adb298388d": "0000"}}}`) + `], "changeSummary": {"same": 1}}`,
 		"same step: old properties a string":     `{"steps": [` + sameStep("a", `"outputs": {"properties": "x"}`) + `], "changeSummary": {"same": 1}}`,
