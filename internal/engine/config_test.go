@@ -231,10 +231,14 @@ func TestParseNow(t *testing.T) {
 	got, err = ParseNow("--now", "2026-12-03T10:00:00+01:00")
 	require.NoError(t, err)
 	assert.Equal(t, "2026-12-03T09:00:00Z", got.UTC().Format(time.RFC3339))
+	got, err = ParseNow("--now", "2262-04-11T23:47:16Z")
+	require.NoError(t, err, "the last time the policies can read")
+	assert.Equal(t, latestNow, got.UTC())
 	for in, want := range map[string]string{
 		"yesterday":  `KVGUARD_NOW "yesterday": expected an RFC3339 time`,
 		"1969-07-20": `KVGUARD_NOW "1969-07-20": expected a time in 1970 or later`,
 		"0001-01-01": "expected a time in 1970 or later",
+		"2300-01-01": `KVGUARD_NOW "2300-01-01": expected a time no later than 2262-04-11T23:47:16Z`,
 	} {
 		_, err := ParseNow("KVGUARD_NOW", in)
 		require.Error(t, err, in)

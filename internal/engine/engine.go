@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"runtime"
 	"slices"
@@ -768,6 +769,10 @@ func ProfileFor(stack string) string {
 // profileRank orders profiles by strictness.
 var profileRank = map[string]int{ProfileDev: 0, ProfileStaging: 1, ProfileProd: 2}
 
+// latestNow is the last time in whole seconds that int64 nanoseconds since 1970 hold: the
+// policies read input.now with time.parse_rfc3339_ns, which fails beyond it.
+var latestNow = time.Unix(math.MaxInt64/int64(time.Second), 0).UTC()
+
 // ParseNow reads an evaluation time as every front end takes one (--now, KVGUARD_NOW): RFC3339
 // or a date. name labels the error. The zero time means "the wall clock" to Evaluate, and
 // expiry dates are seconds since 1970, so a time before 1970 is a mistake, not a time to
@@ -781,6 +786,9 @@ func ParseNow(name, s string) (time.Time, error) {
 	}
 	if t.Year() < 1970 {
 		return time.Time{}, fmt.Errorf("%s %q: expected a time in 1970 or later", name, s)
+	}
+	if t.After(latestNow) {
+		return time.Time{}, fmt.Errorf("%s %q: expected a time no later than %s, the last that OPA's time functions take (nanoseconds in an int64)", name, s, latestNow.Format(time.RFC3339))
 	}
 	return t, nil
 }

@@ -100,9 +100,12 @@ widest_prefix := 8
 
 # wide_ip_rules are the allow-list entries ("a.b.c.d/n", bare or as {"value": ...}) that open
 # more than a /8. An address without a prefix is one host.
+# Only a well-formed entry is read for its prefix (to_number needs its digits); the others
+# are malformed_ip_rules.
 wide_ip_rules(r) := [v |
 	some rule in object.get(r.properties, ["properties", "networkAcls", "ipRules"], [])
 	v := ip_rule_value(rule)
+	regex.match(ipv4_pattern, v)
 	parts := split(v, "/")
 	count(parts) == 2
 	to_number(parts[1]) < widest_prefix

@@ -156,3 +156,10 @@ test_unknown_allow_list_value_is_unverifiable_not_malformed if {
 	got := network_access.warn with input as inp
 	[w.unknown | some w in got] == ["properties.networkAcls.ipRules.0.value"]
 }
+
+# An entry with spaces or a dotted mask is malformed, not a prefix to read: it fails as such
+# (the tests raise builtin errors, so reading its prefix as a number would fail the test).
+test_deny_allow_list_entry_with_spaces_or_a_mask_is_malformed if {
+	got := network_access.deny with input as doc({"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": " 0.0.0.0/0 "}, "0.0.0.0/0.0.0.0"]}}, [])
+	got == {{"urn": urn, "msg": "Key Vault 'vault' allows networkAcls.ipRules entries [0, 1] that are not IPv4 addresses or ranges."}}
+}
