@@ -11,6 +11,7 @@
 package analyzer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -243,24 +244,17 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	return resp, nil
 }
 
-// document builds the model document for resources, naming the stack from ConfigureStack or,
-// when Pulumi did not call it, from the first URN.
+// document builds the model document for resources. Its stack is the one the resources'
+// URNs name, as a check's document's is, else the one from ConfigureStack: the engine judges
+// by the stricter of that and the configured stack (engine.DocumentProfile). The project is
+// ConfigureStack's, else the URNs'.
 func (s *Server) document(resources []model.Resource) *model.Document {
 	s.mu.Lock()
 	stack, project, environment := s.stack, s.project, s.environment
 	s.mu.Unlock()
-	if stack == "" || project == "" {
-		for _, r := range resources {
-			st, pr, ok := splitStackURN(r.URN)
-			if !ok {
-				continue
-			}
-			if stack == "" {
-				stack = st
-			}
-			if project == "" {
-				project = pr
-			}
+	for _, r := range resources {
+		if st, pr, ok := splitStackURN(r.URN); ok {
+			stack, project = st, cmp.Or(project, pr)
 			break
 		}
 	}
@@ -274,7 +268,7 @@ func (s *Server) document(resources []model.Resource) *model.Document {
 func (s *Server) evaluate(ctx context.Context, doc *model.Document) (*engine.Report, error) {
 	s.mu.Lock()
 	settings := engine.Settings{
-		Stack:          doc.Stack,
+		Stack:          cmp.Or(s.stack, doc.Stack),
 		Now:            s.now(),
 		Config:         s.config,
 		Exceptions:     s.exceptions,

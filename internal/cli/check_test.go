@@ -57,7 +57,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "not JSON", args: []string{"check", fixture("not-json.txt")}, wantCode: 2, wantStderr: "not-json.txt"},
 		{name: "two objects", args: []string{"check", fixture("two-objects.txt")}, wantCode: 2, wantStderr: "two-objects.txt"},
 		{name: "empty stdin", args: []string{"check", "-"}, stdin: "", wantCode: 2, wantStderr: "<stdin>"},
-		{name: "a prod stack judged as dev says so", args: []string{"check", fixtures + "/export-noncompliant-prod.json", "--stack", "dev"}, wantCode: 1, wantStderr: `the input is of stack "prod" (profile prod); judging it as --stack "dev" (profile dev)`},
+		{name: "a prod stack judged as dev says so", args: []string{"check", fixtures + "/export-noncompliant-prod.json", "--stack", "dev"}, wantCode: 1, wantStderr: `the input is of stack "prod" (profile prod), stricter than --stack "dev" (profile dev): judging it as prod`},
 		{name: "preview without checked types names the types", args: []string{"check", "-"},
 			stdin:    `{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "newState": {"urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "type": "azure-native:resources:ResourceGroup", "custom": true, "inputs": {}, "outputs": {}}}], "changeSummary": {"create": 1}}`,
 			wantCode: 0, wantStderr: "none of the 1 resources in the input is one the policies check (a resource of one of these types that the change does not delete: azure-native:authorization:ManagementLockAtResourceGroupLevel, azure-native:authorization:ManagementLockAtResourceLevel, "},
@@ -275,4 +275,27 @@ func TestCheckArtifact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A --stack laxer than the input's own stack does not lower its levels: a prod export
+// checked with --stack dev is judged by prod's (KV-004 is mandatory only there).
+func TestCheckStackNeverLowersTheInputsProfile(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "", "check", fixture("export-noncompliant-prod.json"), "--stack", "dev", "--format", "json", "--now", "2026-12-03")
+	require.Equal(t, 1, code, stderr)
+	var rep struct {
+		Profile string `json:"profile"`
+		Results []struct {
+			Policy string `json:"policy"`
+			Level  string `json:"level"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	assert.Equal(t, "prod", rep.Profile)
+	levels := map[string]bool{}
+	for _, r := range rep.Results {
+		if r.Policy == "KV-004" {
+			levels[r.Level] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"mandatory": true}, levels, "KV-004's levels")
 }

@@ -69,8 +69,8 @@ Secret values are never part of the document.`,
 				return err
 			}
 			rf := reportFlags{Stack: f.Stack}
+			doc.Profile = engine.DocumentProfile(rf.stackFor(doc), doc)
 			doc.Stack = rf.stackFor(doc)
-			doc.Profile = engine.DocumentProfile(doc.Stack, doc)
 			if err := eng.ValidateConfigFor(doc.Profile, cfg); err != nil {
 				return badInput(err)
 			}

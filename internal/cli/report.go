@@ -90,7 +90,8 @@ func (f *reportFlags) stackFor(doc *model.Document) string {
 // evaluate reads --config and --exceptions, then evaluates doc with the embedded policies for
 // the chosen stack at --now. Every error is a usage or input error (exit 2).
 // With release set the engine may drop the document's properties as it converts them (the
-// caller reads nothing but doc.Stack afterwards).
+// caller reads nothing but doc.Stack afterwards). The report names the stack asked for; the
+// levels are the strictest of its profile and the input's own (engine.DocumentProfile).
 func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release bool) (*engine.Report, error) {
 	eng, err := loadEngine()
 	if err != nil {
@@ -113,10 +114,9 @@ func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release
 			return nil, badInput(err)
 		}
 	}
-	// The report names the stack whose levels were applied, which --stack may override.
-	doc.Stack = f.stackFor(doc)
+	stack := f.stackFor(doc)
 	rep, err := eng.Evaluate(ctx, doc, engine.Settings{
-		Stack:             doc.Stack,
+		Stack:             stack,
 		Now:               f.now,
 		Config:            cfg,
 		Exceptions:        exc,
@@ -124,7 +124,7 @@ func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release
 		ReleaseProperties: release,
 	})
 	if err != nil {
-		return nil, badInput(fmt.Errorf("evaluate stack %q: %w", doc.Stack, err))
+		return nil, badInput(fmt.Errorf("evaluate stack %q: %w", stack, err))
 	}
 	return rep, nil
 }
@@ -165,13 +165,14 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 // report is evaluate then write.
 func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
 	total := len(doc.Resources)
-	// --stack wins, as asked; but judging a stack by laxer levels than its own name's is worth
-	// a word.
+	// A --stack laxer than the input's own stack does not lower its levels (a pipeline that
+	// copied --stack dev would pass prod violations): the stricter applies, and that is
+	// worth a word.
 	if f.Stack != "" && doc.Stack != "" {
 		asked, own := engine.ProfileFor(f.Stack), engine.ProfileFor(doc.Stack)
 		if engine.StricterProfile(asked, own) != asked {
-			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s); judging it as --stack %q (profile %s)\n",
-				doc.Stack, own, f.Stack, asked)
+			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s), stricter than --stack %q (profile %s): judging it as %s\n",
+				doc.Stack, own, f.Stack, asked, own)
 		}
 	}
 	// Pulumi itself refuses the next update until they are resolved; the resources they touch

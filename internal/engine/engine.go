@@ -5,6 +5,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +60,8 @@ type Engine struct {
 
 // Settings are the per-run inputs of Evaluate.
 type Settings struct {
-	// Stack names the stack; its profile (ProfileFor) selects levels and settings defaults.
+	// Stack names the stack asked for; the profile (DocumentProfile) is the stricter of its and
+	// the document's own stack's, and selects levels and settings defaults.
 	Stack string
 	// Now is the evaluation time given to policies as input.now; zero means the wall clock.
 	Now time.Time
@@ -793,10 +795,11 @@ func ParseNow(name, s string) (time.Time, error) {
 	return t, nil
 }
 
-// DocumentProfile is the profile doc is judged by for stack: the stricter of the stack name's
-// and the stack's own environment setting, when the document carries one.
+// DocumentProfile is the profile doc is judged by for stack: the strictest of the stack
+// name's, the document's own stack name's (from its URNs) and the stack's own environment
+// setting, when the document carries one. A name asked for never lowers a stack's levels.
 func DocumentProfile(stack string, doc *model.Document) string {
-	return StricterProfile(ProfileFor(stack), ProfileFor(doc.Environment))
+	return StricterProfile(StricterProfile(ProfileFor(stack), ProfileFor(doc.Stack)), ProfileFor(doc.Environment))
 }
 
 // StricterProfile returns the stricter of two profiles.
@@ -933,7 +936,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 
 	levels := make([]Level, len(e.policies))
 	rep := &Report{
-		Stack:   doc.Stack,
+		Stack:   cmp.Or(s.Stack, doc.Stack),
 		Project: doc.Project,
 		Source:  doc.Source,
 		Profile: profile,
