@@ -322,6 +322,16 @@ func TestReadAllRefusesBinaryAndEndlessInput(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, ie.Expected, "at most")
 
+	// A file known to be larger than the limit is refused before a byte is read.
+	_, err = readAllAtMost("huge.json", iotest.ErrReader(errors.New("read, though its size was known")), 513, 512)
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "at most 512 bytes", ie.Expected)
+	assert.Equal(t, "a file of 513 bytes", ie.Got)
+
+	// A stream past the limit never holds a buffer larger than the limit.
+	_, err = readAllAtMost("-", capReader{t: t, r: bytes.NewReader(big), max: 513}, 0, 512)
+	require.ErrorAs(t, err, &ie)
+
 	want := readFixture(t, "preview-clean-dev.json")
 	for _, hint := range []int64{0, 10, int64(len(want)), int64(len(want)) * 2} {
 		got, err := ReadAll("p.json", iotest.HalfReader(bytes.NewReader(want)), hint)
@@ -590,4 +600,18 @@ func decoded(t *testing.T, data []byte) map[string]any {
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(data, &doc))
 	return doc
+}
+
+// capReader fails the test when asked to read into a buffer longer than max.
+type capReader struct {
+	t   *testing.T
+	r   io.Reader
+	max int
+}
+
+func (c capReader) Read(p []byte) (int, error) {
+	if cap(p) > c.max {
+		c.t.Errorf("read into a buffer of %d bytes, want at most %d", cap(p), c.max)
+	}
+	return c.r.Read(p)
 }

@@ -18,14 +18,26 @@ func ReadAll(name string, r io.Reader, sizeHint int64) ([]byte, error) {
 	return readAllAtMost(name, r, sizeHint, MaxInputBytes)
 }
 
-// readAllAtMost is ReadAll with the limit as a parameter, so a test can reach it.
+// readChunk is the most ReadAll reads at once, so a NUL byte or input past the limit is
+// noticed after at most this much.
+const readChunk = 64 << 20
+
+// readAllAtMost is ReadAll with the limit as a parameter, so a test can reach it. A file
+// known to be larger than the limit is refused before it is read; a stream is read in chunks
+// into a buffer that never grows past the limit, so reading it holds at most twice the limit
+// (the buffer and the one it grows into).
 func readAllAtMost(name string, r io.Reader, sizeHint, limit int64) ([]byte, error) {
+	if sizeHint > limit {
+		return nil, &InputError{File: displayName(name), Expected: "at most " + byteSize(limit), Got: "a file of " + byteSize(sizeHint)}
+	}
 	buf := make([]byte, 0, min(max(sizeHint+1, 512), limit+1))
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // let append grow the buffer
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
+			copy(grown, buf)
+			buf = grown
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readChunk)])
 		chunk := buf[len(buf) : len(buf)+n]
 		buf = buf[:len(buf)+n]
 		if bytes.IndexByte(chunk, 0) >= 0 {
