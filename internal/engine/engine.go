@@ -244,10 +244,11 @@ func New(fsys fs.FS) (*Engine, error) {
 }
 
 // queriesPerDocument is how many OPA evaluations Evaluate runs for one document: one on one
-// CPU, one per policy on several. Never a function of the document's size.
+// CPU; on several, one per shared library value and one per policy. Never a function of the
+// document's size.
 func (e *Engine) queriesPerDocument() int {
 	if runtime.GOMAXPROCS(0) > 1 && len(e.byPolicy) > 1 {
-		return len(e.byPolicy) + len(e.readers)
+		return len(e.shared) + len(e.byPolicy) + len(e.readers)
 	}
 	return 1
 }

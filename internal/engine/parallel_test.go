@@ -59,3 +59,21 @@ func TestSharedValuesComeAfterWhatTheyRead(t *testing.T) {
 	}
 	assert.Empty(t, eng.shared[at["urns_by_id"]].deps, "urns_by_id reads the input only")
 }
+
+// The shipped policies are evaluated in a fixed number of queries per document, shared
+// values included, whatever the document's size.
+func TestShippedPoliciesTakeAFixedNumberOfQueries(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	eng, err := New(policies.FS)
+	require.NoError(t, err)
+	for _, n := range []int{300, 1000} {
+		data, _, err := estate.Generate(estate.Options{Resources: n, Seed: 1, Stack: "prod"})
+		require.NoError(t, err)
+		doc, err := source.Load("preview.json", data)
+		require.NoError(t, err)
+		before := eng.evals.Load()
+		_, err = eng.Evaluate(context.Background(), doc, Settings{Stack: "prod", Now: estate.DefaultNow})
+		require.NoError(t, err)
+		assert.Equal(t, int64(eng.queriesPerDocument()), eng.evals.Load()-before, "%d resources", n)
+	}
+}
