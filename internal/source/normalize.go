@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kvguard/kvguard/internal/model"
 )
@@ -153,19 +152,13 @@ type walker struct {
 func (w *walker) push(elem string) { w.path = append(w.path, elem) }
 func (w *walker) pop()             { w.path = w.path[:len(w.path)-1] }
 
-// at is the path of the value the walker is at, as JoinPath would join its elements.
+// at is the path of the value the walker is at: its elements joined by JoinPath.
 func (w *walker) at() string {
-	var b strings.Builder
+	path := ""
 	for _, elem := range w.path {
-		if elem == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(elem)
+		path = JoinPath(path, elem)
 	}
-	return b.String()
+	return path
 }
 
 // dropSecret and dropUnknown record the removed value's path; keep says whether the caller
