@@ -14,7 +14,6 @@ import (
 	"math"
 	"path"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -903,26 +902,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 	}
 	// Index the checked resources by type once; deletions and components only matter
 	// through the entries policies produce for them.
-	idx := resourceIndex{
-		byURN:  make(map[string]*model.Resource, len(doc.Resources)),
-		byType: map[string][]*model.Resource{},
-		first:  make(map[string]*model.Resource, len(doc.Resources)),
-	}
-	for i := range doc.Resources {
-		r := &doc.Resources[i]
-		idx.byURN[r.URN] = r
-		if r.Custom && !model.IsRemoval(r.Op) {
-			idx.byType[r.Type] = append(idx.byType[r.Type], r)
-			if _, ok := idx.first[r.URN]; !ok {
-				idx.first[r.URN] = r
-			}
-		}
-	}
-
-	checked := make(map[string]int, len(idx.byType))
-	for t, rs := range idx.byType {
-		checked[t] = len(rs)
-	}
+	idx, checked := newResourceIndex(doc)
 	bindings, err := e.eval(ctx, input, checked)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
@@ -953,177 +933,21 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 
 	// One result per (policy, resource), each policy's built on its own (they share nothing
 	// but the exceptions of their own id), on every CPU.
-	// Each policy counts its results first, so all are written into one slice of the final
-	// size (a large estate's results are a hundred megabytes; building them apart and then
-	// joining them would hold them twice).
-	found := make([]map[string][]finding, len(e.policies))
-	counts := make([]int, len(e.policies))
+	pfs := make([]*policyFindings, len(e.policies))
 	errs := make([]error, len(e.policies))
 	pool(runtime.GOMAXPROCS(0), upTo(len(e.policies)), func(_, i int) {
-		p := e.policies[i]
-		found[i], errs[i] = collectFindings(p.ID, bindings[bindingName(i, "d")], bindings[bindingName(i, "w")])
-		counts[i] = idx.policyResultCount(p, levels[i], found[i])
-	})
-	total := 0
-	for i := range e.policies {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		total += counts[i]
-	}
-	results := make([]Result, total)
-	offsets := make([]int, len(e.policies)+1)
-	for i, n := range counts {
-		offsets[i+1] = offsets[i] + n
-	}
-	pool(runtime.GOMAXPROCS(0), upTo(len(e.policies)), func(_, i int) {
-		window := results[offsets[i]:offsets[i]:offsets[i+1]]
-		if got := idx.policyResults(e.policies[i], levels[i], found[i], live, window); len(got) != counts[i] {
-			errs[i] = fmt.Errorf("policy %q: built %d results, counted %d", e.policies[i].ID, len(got), counts[i])
-		}
+		pfs[i], errs[i] = idx.newPolicyFindings(e.policies[i], levels[i], bindings[bindingName(i, "d")], bindings[bindingName(i, "w")])
 	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
-	rep.Results = sortByURN(results)
+	if rep.Results, err = idx.buildResults(pfs, live); err != nil {
+		return nil, err
+	}
 	rep.UnusedExceptions = unusedExceptions(live)
 	return rep, nil
-}
-
-// resourceIndex finds a document's resources for building results.
-type resourceIndex struct {
-	byURN  map[string]*model.Resource   // the last resource of each URN
-	byType map[string][]*model.Resource // the checked resources (custom, not being removed)
-	first  map[string]*model.Resource   // the first checked resource of each URN
-}
-
-// policyResults are one policy's results: one per checked resource of its types (the first of
-// a URN listed twice, the halves of a replacement), then one per URN only its entries name
-// (resources being deleted, components). Deletions and components get results only from
-// entries; a disabled policy gives not-applicable for its resources and drops its entries.
-// They are appended to out.
-func (idx resourceIndex) policyResults(p Policy, lvl Level, found map[string][]finding, live []*liveException, out []Result) []Result {
-	types := distinctTypes(p)
-	for _, t := range types {
-		for _, r := range idx.byType[t] {
-			if idx.first[r.URN] != r {
-				continue
-			}
-			res := Result{
-				PolicyID:       p.ID,
-				URN:            r.URN,
-				ResourceType:   r.Type,
-				ResourceName:   r.Name,
-				Level:          lvl,
-				SourcePosition: r.SourcePosition,
-			}
-			switch {
-			case lvl == LevelDisabled:
-				res.Status = StatusNotApplicable
-			case len(found[r.URN]) == 0:
-				res.Status = StatusPass
-			default:
-				judge(&res, found[r.URN], lvl)
-				applyExceptions(&res, live)
-			}
-			out = append(out, res)
-		}
-	}
-	if lvl == LevelDisabled {
-		return out
-	}
-	for urn, fs := range found {
-		if idx.resultAbove(urn, types) {
-			continue
-		}
-		res := Result{PolicyID: p.ID, URN: urn, Level: lvl}
-		if r, ok := idx.byURN[urn]; ok {
-			res.ResourceType, res.ResourceName, res.SourcePosition = r.Type, r.Name, r.SourcePosition
-		} else {
-			res.ResourceType, res.ResourceName = splitURN(urn)
-		}
-		judge(&res, fs, lvl)
-		applyExceptions(&res, live)
-		out = append(out, res)
-	}
-	return out
-}
-
-// policyResultCount is how many results policyResults gives.
-func (idx resourceIndex) policyResultCount(p Policy, lvl Level, found map[string][]finding) int {
-	types := distinctTypes(p)
-	n := 0
-	for _, t := range types {
-		for _, r := range idx.byType[t] {
-			if idx.first[r.URN] == r {
-				n++
-			}
-		}
-	}
-	if lvl == LevelDisabled {
-		return n
-	}
-	for urn := range found {
-		if !idx.resultAbove(urn, types) {
-			n++
-		}
-	}
-	return n
-}
-
-// resultAbove reports whether the URN got its result as a checked resource of one of types.
-func (idx resourceIndex) resultAbove(urn string, types []string) bool {
-	r, ok := idx.first[urn]
-	return ok && slices.Contains(types, r.Type)
-}
-
-// distinctTypes are the policy's resource types, each once.
-func distinctTypes(p Policy) []string {
-	return slices.Compact(slices.Sorted(slices.Values(p.ResourceTypes)))
-}
-
-// sortByURN orders results by URN, then policy id, in place. Results come policy by policy
-// in id order, and a (policy, URN) pair once, so placing them by URN, stably, gives that
-// order: a counting sort over the distinct URNs, cheaper than comparing hundreds of thousands
-// of results, and a permutation applied in place rather than a second copy of them.
-func sortByURN(results []Result) []Result {
-	rank := make(map[string]int, len(results)/8)
-	for i := range results {
-		rank[results[i].URN] = 0
-	}
-	urns := make([]string, 0, len(rank))
-	for u := range rank {
-		urns = append(urns, u)
-	}
-	sort.Strings(urns)
-	next := make([]int, len(urns)+1)
-	for i, u := range urns {
-		rank[u] = i
-	}
-	for i := range results {
-		next[rank[results[i].URN]+1]++
-	}
-	for i := 1; i < len(next); i++ {
-		next[i] += next[i-1]
-	}
-	// pos[i] is where result i goes; following each cycle of the permutation swaps every
-	// result into place once.
-	pos := make([]int32, len(results))
-	for i := range results {
-		k := rank[results[i].URN]
-		pos[i] = int32(next[k])
-		next[k]++
-	}
-	for i := range results {
-		for int(pos[i]) != i {
-			j := pos[i]
-			results[i], results[j] = results[j], results[i]
-			pos[i], pos[j] = pos[j], pos[i]
-		}
-	}
-	return results
 }
 
 // collectFindings groups one policy's deny and warn entries by URN.
