@@ -64,26 +64,34 @@ all_parts := ["principal", "role", "scope"]
 # others names, for each part, the two other parts, in all_parts order.
 others := {missing: [n | some n in all_parts; n != missing] | some missing in all_parts}
 
-# Assignments grouped by full key and, for unresolvable parts, by the other two: built once,
-# so finding duplicates stays linear in the number of assignments.
+# Assignments grouped by full key (as indexes into lib.role_assignments) and, for unresolvable
+# parts, by the other two (as URNs): built once, so finding duplicates stays linear in the
+# number of assignments.
 # They are comprehensions, not `x[k] contains urn` rules, which OPA builds in superlinear time.
 # The outer loop runs over the distinct keys and the inner comprehension, filtered on the outer
 # key, is indexed by OPA, so each grouping is one pass (measured linear up to 40k entries).
-key_groups := {k: urns |
+key_groups := {k: is |
 	some k in {x | some [x, _] in full_keys}
-	urns := {u | some [k2, u] in full_keys; k2 == k}
+	is := [i | some [k2, i] in full_keys; k2 == k]
 }
 
-# duplicate_members are the sorted members of each group of duplicates, for messages.
-duplicate_members := {k: lib.group_members(urns) | some k, urns in key_groups; count(urns) > 1}
+# duplicate_groups are the groups of assignments of more than one URN (the halves of a
+# replacement share one), as indexes into lib.role_assignments with the sorted members for
+# messages. The deny rule visits their members only, not every assignment again.
+duplicate_groups := [[is, lib.group_members(urns)] |
+	some is in key_groups
+	count(is) > 1
+	urns := {lib.role_assignments[i].urn | some i in is}
+	count(urns) > 1
+]
 
 partial_groups := {k: urns |
 	some k in {x | some [x, _] in partial_keys}
 	urns := {u | some [k2, u] in partial_keys; k2 == k}
 }
 
-full_keys := [[k, r.urn] |
-	some r in lib.role_assignments
+full_keys := [[k, i] |
+	some i, r in lib.role_assignments
 	k := full_key(r)
 ]
 
@@ -113,8 +121,9 @@ partial_keys := [[[missing, k], r.urn] |
 part_paths := {"principal": "principalId", "role": "roleDefinitionId", "scope": "scope"}
 
 deny contains lib.fail(r, msg) if {
-	some r in lib.role_assignments
-	members := duplicate_members[full_key(r)]
+	some [is, members] in duplicate_groups
+	some i in is
+	r := lib.role_assignments[i]
 	msg := sprintf("%s grants the same role to the same principal at the same scope as %s.", [lib.label(r), lib.others_text(members, r.urn)])
 }
 
