@@ -70,7 +70,7 @@ func sameFile(a, b string) bool {
 	return errA == nil && errB == nil && absA == absB
 }
 
-// writeFileAtomic replaces the file at path with data through a temporary file in the same
+// writeFileAtomic replaces the file at path with content through a temporary file in the same
 // directory, so a reader never sees half a report and a failed write leaves the old file
 // alone. The user named path, so the replacement keeps what the user set up there: a symlink
 // is written through (its target is replaced, the link stays), an existing file keeps its
@@ -79,39 +79,39 @@ func sameFile(a, b string) bool {
 //
 // The error names no file, only the cause: callers name path, the file the user gave, never
 // the temporary file, which the user did not ask for and which is gone by then.
-func writeFileAtomic(path string, data []byte) error {
-	if err := writeFile(path, data); err != nil {
+func writeFileAtomic(path string, content io.WriterTo) error {
+	if err := writeFile(path, content); err != nil {
 		return errCause(err)
 	}
 	return nil
 }
 
 // writeFile is writeFileAtomic with the errors as the file system gives them.
-func writeFile(path string, data []byte) error {
+func writeFile(path string, content io.WriterTo) error {
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && isDevicePath(path):
 		// /dev/stdout redirected to a file is a regular file too, but the user meant the
 		// stream, not a file to replace.
-		return writeInPlace(path, data)
+		return writeInPlace(path, content)
 	case errors.Is(err, fs.ErrNotExist):
 		target, err := linkTarget(path)
 		if err != nil {
 			return err
 		}
-		return replaceFile(target, 0o644, data)
+		return replaceFile(target, 0o644, content)
 	case err != nil:
 		return err
 	case fi.IsDir():
 		return errors.New("is a directory, expected a file name")
 	case !fi.Mode().IsRegular():
-		return writeInPlace(path, data)
+		return writeInPlace(path, content)
 	}
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
 	}
-	return replaceFile(target, fi.Mode().Perm(), data)
+	return replaceFile(target, fi.Mode().Perm(), content)
 }
 
 // isDevicePath reports whether path names a stream of this process (/dev/stdout, /dev/fd/3,
@@ -150,14 +150,14 @@ func linkTarget(path string) (string, error) {
 	return "", errors.New("too many levels of symbolic links")
 }
 
-// replaceFile writes data to a temporary file next to target and renames it over target.
-func replaceFile(target string, perm fs.FileMode, data []byte) error {
+// replaceFile writes content to a temporary file next to target and renames it over target.
+func replaceFile(target string, perm fs.FileMode, content io.WriterTo) error {
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := content.WriteTo(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -172,13 +172,13 @@ func replaceFile(target string, perm fs.FileMode, data []byte) error {
 	return os.Rename(tmp.Name(), target)
 }
 
-// writeInPlace writes data into an existing file that is not a regular file.
-func writeInPlace(path string, data []byte) error {
+// writeInPlace writes content into an existing file that is not a regular file.
+func writeInPlace(path string, content io.WriterTo) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	_, err = content.WriteTo(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -197,4 +197,44 @@ func errCause(err error) error {
 		return le.Err
 	}
 	return err
+}
+
+// renderedReport holds a rendered report until it is written, in blocks that are never
+// copied as it grows: a large estate's JSON report is hundreds of megabytes (184 MB at 100k
+// resources), and a bytes.Buffer doubling to that size cleared and copied it again at every
+// step (0.8 s at 100k). The report is rendered whole before any of it is written, so a
+// failure to render leaves stdout and the output file as they were.
+type renderedReport struct {
+	blocks [][]byte
+}
+
+// reportBlockSize is the size of each block: large enough that a 200 MB report takes a few
+// hundred, small enough that a small report wastes little.
+const reportBlockSize = 1 << 20
+
+func (r *renderedReport) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(r.blocks) == 0 || len(r.blocks[len(r.blocks)-1]) == reportBlockSize {
+			r.blocks = append(r.blocks, make([]byte, 0, reportBlockSize))
+		}
+		last := &r.blocks[len(r.blocks)-1]
+		k := min(len(p), reportBlockSize-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// WriteTo writes the report to w; it can be written again.
+func (r *renderedReport) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for _, b := range r.blocks {
+		n, err := w.Write(b)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -118,7 +119,7 @@ Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`
 				if err != nil {
 					return err
 				}
-				if err := writeFileAtomic(pf.Out, data); err != nil {
+				if err := writeFileAtomic(pf.Out, bytes.NewReader(data)); err != nil {
 					return fmt.Errorf("write --out %q: %w", pf.Out, err)
 				}
 			}
@@ -162,7 +163,7 @@ func writeStateOut(cmd *cobra.Command, opts planner.Options, path string, now ti
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := writeFileAtomic(path, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("write --state-out %q: %w", path, err)
 	}
 	return nil

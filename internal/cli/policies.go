@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,7 +234,7 @@ func newPoliciesDocCmd() *cobra.Command {
 				_, err := cmd.OutOrStdout().Write(doc)
 				return err
 			}
-			if err := writeFileAtomic(out, doc); err != nil {
+			if err := writeFileAtomic(out, bytes.NewReader(doc)); err != nil {
 				return fmt.Errorf("write %q: %w", out, err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: wrote %s\n", out)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -140,15 +139,15 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 	if err != nil {
 		return badInput(fmt.Errorf("--format: %w", err))
 	}
-	var buf bytes.Buffer
-	if err := o.Output(&buf, rep); err != nil {
+	var rendered renderedReport
+	if err := o.Output(&rendered, rep); err != nil {
 		return fmt.Errorf("render %s report: %w", f.Format, err)
 	}
 	if f.Output == "" || f.Output == "-" {
-		if _, err := cmd.OutOrStdout().Write(buf.Bytes()); err != nil {
+		if _, err := rendered.WriteTo(cmd.OutOrStdout()); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
-	} else if err := writeFileAtomic(f.Output, buf.Bytes()); err != nil {
+	} else if err := writeFileAtomic(f.Output, &rendered); err != nil {
 		return fmt.Errorf("write %s: %w", f.Output, err)
 	}
 	if rep.ExitCode() == engine.ExitViolation {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -28,7 +29,7 @@ func TestWriteFileAtomicWritesIntoPipe(t *testing.T) {
 		data, _ := io.ReadAll(f)
 		got <- string(data)
 	}()
-	require.NoError(t, writeFileAtomic(fifo, []byte("report\n")))
+	require.NoError(t, writeFileAtomic(fifo, bytes.NewReader([]byte("report\n"))))
 	select {
 	case data := <-got:
 		assert.Equal(t, "report\n", data)
@@ -52,7 +53,7 @@ func TestWriteFileAtomicWritesIntoOpenFile(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no /dev/fd: %v", err)
 	}
-	require.NoError(t, writeFileAtomic(path, []byte("report\n")))
+	require.NoError(t, writeFileAtomic(path, bytes.NewReader([]byte("report\n"))))
 	_, err = f.Seek(0, io.SeekStart)
 	require.NoError(t, err)
 	data, err := io.ReadAll(f)

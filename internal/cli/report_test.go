@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,7 +29,7 @@ func TestOutputErrorNamesTheGivenFile(t *testing.T) {
 
 func TestWriteFileAtomicNewFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "report.txt")
-	require.NoError(t, writeFileAtomic(path, []byte("new\n")))
+	require.NoError(t, writeFileAtomic(path, bytes.NewReader([]byte("new\n"))))
 	assertFile(t, path, "new\n", 0o644)
 }
 
@@ -38,7 +40,7 @@ func TestWriteFileAtomicKeepsMode(t *testing.T) {
 			path := filepath.Join(dir, "report.txt")
 			require.NoError(t, os.WriteFile(path, []byte("old\n"), 0o600))
 			require.NoError(t, os.Chmod(path, perm))
-			require.NoError(t, writeFileAtomic(path, []byte("new\n")))
+			require.NoError(t, writeFileAtomic(path, bytes.NewReader([]byte("new\n"))))
 			assertFile(t, path, "new\n", perm)
 			assertNoTempFiles(t, dir)
 		})
@@ -86,7 +88,7 @@ func TestWriteFileAtomicFollowsSymlinks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path, target := tc.link(t, dir)
-			require.NoError(t, writeFileAtomic(path, []byte("new\n")))
+			require.NoError(t, writeFileAtomic(path, bytes.NewReader([]byte("new\n"))))
 			fi, err := os.Lstat(path)
 			require.NoError(t, err)
 			assert.NotZero(t, fi.Mode()&fs.ModeSymlink, "got the symlink %q replaced by a file", path)
@@ -100,7 +102,7 @@ func TestWriteFileAtomicFollowsSymlinks(t *testing.T) {
 
 func TestWriteFileAtomicRefusesDirectory(t *testing.T) {
 	dir := t.TempDir()
-	err := writeFileAtomic(dir, []byte("x"))
+	err := writeFileAtomic(dir, bytes.NewReader([]byte("x")))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is a directory")
 	assert.NotContains(t, err.Error(), dir, "callers name the file")
@@ -113,7 +115,7 @@ func TestWriteFileAtomicFailureLeavesOldFile(t *testing.T) {
 	// A loop of links cannot be resolved; the write must fail before touching anything.
 	loop := filepath.Join(dir, "loop")
 	symlink(t, "loop", loop)
-	require.Error(t, writeFileAtomic(loop, []byte("new\n")))
+	require.Error(t, writeFileAtomic(loop, bytes.NewReader([]byte("new\n"))))
 	assertFile(t, path, "old\n", 0o644)
 	assertNoTempFiles(t, dir)
 }
@@ -187,4 +189,47 @@ func TestReportEscapesInput(t *testing.T) {
 		assert.NotContains(t, stdout, "@org")
 		assert.Contains(t, stdout, `evil ::error file=x.go,line=1::INJECTED \\x1b\[31mRED \[click\]\(https://evil.example\) @`+"\u200b"+`org/team`)
 	})
+}
+
+// A report is kept in blocks while it is rendered; written out, it is the bytes written in,
+// in order, across block boundaries, as often as it is written.
+func TestRenderedReportKeepsTheBytesInOrder(t *testing.T) {
+	var want bytes.Buffer
+	var r renderedReport
+	for i, size := range []int{0, 1, reportBlockSize - 1, 2, reportBlockSize, 3*reportBlockSize + 5, 7} {
+		p := bytes.Repeat([]byte{byte('a' + i)}, size)
+		n, err := r.Write(p)
+		require.NoError(t, err)
+		require.Equal(t, size, n)
+		want.Write(p)
+	}
+	for range 2 {
+		var got bytes.Buffer
+		n, err := r.WriteTo(&got)
+		require.NoError(t, err)
+		assert.Equal(t, int64(want.Len()), n)
+		assert.True(t, bytes.Equal(want.Bytes(), got.Bytes()), "written report differs from what was rendered")
+	}
+	for _, b := range r.blocks {
+		assert.LessOrEqual(t, len(b), reportBlockSize)
+	}
+}
+
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after <= 0 {
+		return 0, errors.New("disk full")
+	}
+	w.after--
+	return len(p), nil
+}
+
+func TestRenderedReportStopsAtAWriteError(t *testing.T) {
+	var r renderedReport
+	_, err := r.Write(make([]byte, 2*reportBlockSize+1))
+	require.NoError(t, err)
+	n, err := r.WriteTo(&failingWriter{after: 1})
+	require.EqualError(t, err, "disk full")
+	assert.Equal(t, int64(reportBlockSize), n)
 }
