@@ -131,25 +131,30 @@ func (c *converter) resourceValue(r *model.Resource) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("properties: %w", err)
 	}
-	o := ast.NewObjectWithCapacity(20)
-	o.Insert(ast.InternedTerm("urn"), ast.StringTerm(r.URN))
-	o.Insert(ast.InternedTerm("type"), c.str(r.Type))
-	o.Insert(ast.InternedTerm("name"), ast.StringTerm(r.Name))
-	o.Insert(ast.InternedTerm("op"), c.str(r.Op))
-	o.Insert(ast.InternedTerm("custom"), ast.InternedTerm(r.Custom))
-	o.Insert(ast.InternedTerm("protect"), ast.InternedTerm(r.Protect))
-	o.Insert(ast.InternedTerm("properties"), ast.NewTerm(props))
-	o.Insert(ast.InternedTerm("unknown"), c.stringsTerm(r.Unknown))
-	o.Insert(ast.InternedTerm("secret"), c.stringsTerm(r.Secret))
-	o.Insert(ast.InternedTerm("dependencies"), c.stringsTerm(r.Dependencies))
-	pd := ast.NewObjectWithCapacity(len(r.PropertyDependencies))
-	for k, v := range r.PropertyDependencies {
-		pd.Insert(c.str(k), c.stringsTerm(v))
+	// Sized to the members it gets: an object's map and key list are most of its cost.
+	o := ast.NewObjectWithCapacity(resourceMembers(r))
+	o.Insert(c.str("urn"), ast.StringTerm(r.URN))
+	o.Insert(c.str("type"), c.str(r.Type))
+	o.Insert(c.str("name"), ast.StringTerm(r.Name))
+	o.Insert(c.str("op"), c.str(r.Op))
+	o.Insert(c.str("custom"), ast.InternedTerm(r.Custom))
+	o.Insert(c.str("protect"), ast.InternedTerm(r.Protect))
+	o.Insert(c.str("properties"), ast.NewTerm(props))
+	o.Insert(c.str("unknown"), c.stringsTerm(r.Unknown))
+	o.Insert(c.str("secret"), c.stringsTerm(r.Secret))
+	o.Insert(c.str("dependencies"), c.stringsTerm(r.Dependencies))
+	pd := ast.InternedEmptyObject
+	if len(r.PropertyDependencies) > 0 {
+		deps := ast.NewObjectWithCapacity(len(r.PropertyDependencies))
+		for k, v := range r.PropertyDependencies {
+			deps.Insert(c.str(k), c.stringsTerm(v))
+		}
+		pd = ast.NewTerm(deps)
 	}
-	o.Insert(ast.InternedTerm("propertyDependencies"), ast.NewTerm(pd))
+	o.Insert(c.str("propertyDependencies"), pd)
 	optString := func(key, v string) {
 		if v != "" {
-			o.Insert(ast.InternedTerm(key), c.str(v))
+			o.Insert(c.str(key), c.str(v))
 		}
 	}
 	optString("id", r.ID)
@@ -163,21 +168,38 @@ func (c *converter) resourceValue(r *model.Resource) (ast.Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("oldProperties: %w", err)
 		}
-		o.Insert(ast.InternedTerm("oldProperties"), ast.NewTerm(old))
+		o.Insert(c.str("oldProperties"), ast.NewTerm(old))
 	}
 	if len(r.OldUnreadable) > 0 {
-		o.Insert(ast.InternedTerm("oldUnreadable"), c.stringsTerm(r.OldUnreadable))
+		o.Insert(c.str("oldUnreadable"), c.stringsTerm(r.OldUnreadable))
 	}
 	if len(r.Plaintext) > 0 {
-		o.Insert(ast.InternedTerm("plaintext"), c.stringsTerm(r.Plaintext))
+		o.Insert(c.str("plaintext"), c.stringsTerm(r.Plaintext))
 	}
 	if len(r.ReplaceReasons) > 0 {
-		o.Insert(ast.InternedTerm("replaceReasons"), c.stringsTerm(r.ReplaceReasons))
+		o.Insert(c.str("replaceReasons"), c.stringsTerm(r.ReplaceReasons))
 	}
 	return o, nil
 }
 
+// resourceMembers is the number of members resourceValue gives r.
+func resourceMembers(r *model.Resource) int {
+	n := 11 // urn, type, name, op, custom, protect, properties, unknown, secret, dependencies, propertyDependencies
+	for _, present := range []bool{
+		r.ID != "", r.Parent != "", r.Provider != "", r.SourcePosition != "",
+		len(r.OldProperties) > 0, len(r.OldUnreadable) > 0, len(r.Plaintext) > 0, len(r.ReplaceReasons) > 0,
+	} {
+		if present {
+			n++
+		}
+	}
+	return n
+}
+
 func (c *converter) stringsTerm(ss []string) *ast.Term {
+	if len(ss) == 0 {
+		return ast.InternedEmptyArray
+	}
 	ts := make([]*ast.Term, len(ss))
 	for i, s := range ss {
 		ts[i] = c.str(s)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/kvguard/kvguard/internal/model"
 )
 
@@ -35,4 +37,34 @@ func TestDocumentValueSharesEqualTerms(t *testing.T) {
 	d.Now, d.Profile = "2026-12-03T00:00:00Z", "prod"
 	d.Config = map[string]map[string]any{"TST-001": {"minRetentionDays": 3.0}}
 	assertInputIsJSONRoundTrip(t, d)
+}
+
+// resourceMembers sizes each resource's object: it must count the members the document's JSON
+// has, with every optional member set and with none.
+func TestResourceMembersCountsTheMembers(t *testing.T) {
+	bare := model.Resource{URN: urn(typeVault, "a"), Type: typeVault, Name: "a", Op: model.OpSame}
+	full := bare
+	full.ID, full.Parent, full.Provider, full.SourcePosition = "/subscriptions/s", "urn:p", "urn:prov", "file:///main.go:3"
+	full.OldProperties = map[string]any{"k": "v"}
+	full.OldUnreadable, full.Plaintext, full.ReplaceReasons = []string{"a"}, []string{"b"}, []string{"c"}
+	for _, r := range []model.Resource{bare, full} {
+		raw, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var members map[string]any
+		if err := json.Unmarshal(raw, &members); err != nil {
+			t.Fatal(err)
+		}
+		if got := resourceMembers(&r); got != len(members) {
+			t.Errorf("resourceMembers = %d, the JSON of %s has %d members", got, r.URN, len(members))
+		}
+		v, err := newConverter().resourceValue(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.(ast.Object).Len(); got != len(members) {
+			t.Errorf("resourceValue gives %d members, the JSON has %d", got, len(members))
+		}
+	}
 }
