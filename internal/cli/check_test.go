@@ -182,10 +182,13 @@ func TestCheckStackAndNow(t *testing.T) {
 		wantStack   string
 		wantProfile string
 		wantNow     string
+		wantNote    string
 	}{
 		{name: "stack from the document", args: nil, wantStack: "dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
-		{name: "stack flag wins", args: []string{"--stack", "prod"}, wantStack: "prod", wantProfile: "prod", wantNow: "2026-12-03T00:00:00Z"},
-		{name: "staging profile", args: []string{"--stack", "stg-weu"}, wantStack: "stg-weu", wantProfile: "staging", wantNow: "2026-12-03T00:00:00Z"},
+		// --stack can raise the profile; the report still names the stack the resources are of.
+		{name: "stack flag raises the profile", args: []string{"--stack", "prod"}, wantStack: "dev", wantProfile: "prod", wantNow: "2026-12-03T00:00:00Z", wantNote: `the input is of stack "dev", not --stack "prod": the report names "dev"`},
+		{name: "staging profile", args: []string{"--stack", "stg-weu"}, wantStack: "dev", wantProfile: "staging", wantNow: "2026-12-03T00:00:00Z", wantNote: `not --stack "stg-weu"`},
+		{name: "same stack, no note", args: []string{"--stack", "dev"}, wantStack: "dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
 		{name: "date-only now", args: []string{"--now", "2027-01-15"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
 		{name: "offset now in UTC", args: []string{"--now", "2027-01-15T02:00:00+02:00"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
 	}
@@ -199,6 +202,11 @@ func TestCheckStackAndNow(t *testing.T) {
 			assert.Equal(t, tc.wantStack, rep.Stack)
 			assert.Equal(t, tc.wantProfile, rep.Profile)
 			assert.Equal(t, tc.wantNow, rep.Now)
+			if tc.wantNote != "" {
+				assert.Contains(t, stderr, tc.wantNote)
+			} else {
+				assert.NotContains(t, stderr, "note:")
+			}
 		})
 	}
 }

@@ -89,8 +89,8 @@ func (f *reportFlags) stackFor(doc *model.Document) string {
 // evaluate reads --config and --exceptions, then evaluates doc with the embedded policies for
 // the chosen stack at --now. Every error is a usage or input error (exit 2).
 // With release set the engine may drop the document's properties as it converts them (the
-// caller reads nothing but doc.Stack afterwards). The report names the stack asked for; the
-// levels are the strictest of its profile and the input's own (engine.DocumentProfile).
+// caller reads nothing but doc.Stack afterwards). The report names the input's own stack, or
+// the one asked for when it has none; the levels are the strictest of its profile and the input's own (engine.DocumentProfile).
 func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release bool) (*engine.Report, error) {
 	eng, err := loadEngine()
 	if err != nil {
@@ -167,11 +167,15 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	// A --stack laxer than the input's own stack does not lower its levels (a pipeline that
 	// copied --stack dev would pass prod violations): the stricter applies, and that is
 	// worth a word.
-	if f.Stack != "" && doc.Stack != "" {
+	// The report names the input's own stack, so a different --stack is worth a word too.
+	if f.Stack != "" && doc.Stack != "" && f.Stack != doc.Stack {
 		asked, own := engine.ProfileFor(f.Stack), engine.ProfileFor(doc.Stack)
 		if engine.StricterProfile(asked, own) != asked {
 			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s), stricter than --stack %q (profile %s): judging it as %s\n",
 				doc.Stack, own, f.Stack, asked, own)
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q, not --stack %q: the report names %q\n",
+				doc.Stack, f.Stack, doc.Stack)
 		}
 	}
 	// Pulumi itself refuses the next update until they are resolved; the resources they touch

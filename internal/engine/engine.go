@@ -60,7 +60,8 @@ type Engine struct {
 // Settings are the per-run inputs of Evaluate.
 type Settings struct {
 	// Stack names the stack asked for; the profile (DocumentProfile) is the stricter of its and
-	// the document's own stack's, and selects levels and settings defaults.
+	// the document's own stack's, and selects levels and settings defaults. The report names
+	// the document's own stack when it has one, and this one otherwise.
 	Stack string
 	// Now is the evaluation time given to policies as input.now; zero means the wall clock.
 	Now time.Time
@@ -917,7 +918,9 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 
 	levels := make([]Level, len(e.policies))
 	rep := &Report{
-		Stack:   cmp.Or(s.Stack, doc.Stack),
+		// The stack the resources belong to: a report of a prod preview checked with --stack
+		// dev is prod's (SARIF files it under prod's analysis), and judged as prod.
+		Stack:   cmp.Or(doc.Stack, s.Stack),
 		Project: doc.Project,
 		Source:  doc.Source,
 		Profile: profile,
