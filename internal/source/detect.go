@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/kvguard/kvguard/internal/jsonscan"
@@ -35,6 +36,10 @@ func Load(name string, data []byte) (*model.Document, error) {
 	if doc, ok := loadPreviewFast(file, data); ok {
 		return doc, nil
 	}
+	// What the fast path decoded before it gave up is garbage now, as much as the document
+	// would have been; collect it before the careful path builds the document again, or both
+	// are in memory at once.
+	runtime.GC()
 	return loadCareful(file, data)
 }
 
@@ -55,7 +60,7 @@ func loadCareful(file string, data []byte) (*model.Document, error) {
 		return nil, &InputError{File: file, Path: path, Expected: "each key once, in the case Pulumi writes it", Got: "a key given twice in different letter case (read as one field, the last kept)"}
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &top); err != nil {
+	if err := unmarshalObject(obj, &top); err != nil {
 		return nil, decodeError(file, "", err)
 	}
 	_, hasSteps := top["steps"]
@@ -100,6 +105,18 @@ func Read(name string, r io.Reader) (*model.Document, error) {
 	return Load(name, data)
 }
 
+// wellFormedValueAt returns the JSON value that starts at start, as the input's own bytes,
+// when it is well-formed. json.Decoder, which findObject used alone, held it twice more: in
+// its read buffer, grown by doubling, and in the copy it returns (1.2 GB for a 412 MB
+// preview, on top of the preview).
+func wellFormedValueAt(data []byte, start int) ([]byte, bool) {
+	end := jsonscan.ValueEnd(data, start)
+	if end < 0 || !json.Valid(data[start:end]) {
+		return nil, false
+	}
+	return data[start:end], true
+}
+
 // findObject returns the one top-level JSON object in data. Pulumi writes plugin install
 // messages before its JSON and pipelines often capture stderr with it, so text around the
 // object is tolerated. An object starts at a '{' that opens a line (after optional blanks);
@@ -119,6 +136,15 @@ func findObject(file string, data []byte) ([]byte, error) {
 		if start < 0 {
 			break
 		}
+		if raw, ok := wellFormedValueAt(data, start); ok {
+			if firstStart < 0 {
+				firstStart = start
+			}
+			found = append(found, raw)
+			pos = start + len(raw)
+			continue
+		}
+		// Not well-formed: json.Decoder words what is wrong with it, and where.
 		dec := json.NewDecoder(bytes.NewReader(data[start:]))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {

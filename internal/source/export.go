@@ -56,7 +56,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 		return nil, &InputError{File: file, Path: "deployment", Expected: "an object", Got: got}
 	}
 	var deployment map[string]json.RawMessage
-	if err := json.Unmarshal(rawDeployment, &deployment); err != nil {
+	if err := unmarshalObject(rawDeployment, &deployment); err != nil {
 		return nil, decodeError(file, "deployment", err)
 	}
 	if err := knownFields(file, "deployment", deployment, deploymentFields); err != nil {
@@ -75,7 +75,7 @@ func loadExport(file string, top map[string]json.RawMessage) (*model.Document, e
 	var raws []json.RawMessage
 	// Pulumi leaves "resources" out of an empty stack's deployment; null is not its output.
 	if raw, ok := deployment["resources"]; ok {
-		if err := json.Unmarshal(raw, &raws); err != nil || kindOf(raw) == "null" {
+		if err := unmarshalArray(raw, &raws); err != nil || kindOf(raw) == "null" {
 			return nil, &InputError{File: file, Path: "deployment.resources", Expected: "an array", Got: kindOf(raw)}
 		}
 	}

@@ -166,7 +166,7 @@ func loadPreview(file string, top map[string]json.RawMessage) (*model.Document, 
 	}
 	var steps []json.RawMessage
 	if raw, ok := top["steps"]; ok {
-		if err := json.Unmarshal(raw, &steps); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		if err := unmarshalArray(raw, &steps); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return nil, &InputError{File: file, Path: "steps", Expected: "an array", Got: kindOf(raw)}
 		}
 	}
