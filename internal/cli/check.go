@@ -17,7 +17,7 @@ func newCheckCmd() *cobra.Command {
 from stdin when FILE is "-", and evaluates every policy for the stack.
 
 Exit codes: 0 clean, 1 a mandatory policy failed, 2 bad input, config or usage.`,
-		Example: `  pulumi preview --stack prod --json > preview.json
+		Example: `  pulumi preview --stack prod --json --show-sames > preview.json
   kvguard check preview.json --stack prod --format sarif --output kvguard.sarif
   pulumi stack export --stack prod | kvguard check -`,
 		Args: cobra.ExactArgs(1),
