@@ -88,6 +88,13 @@ func writeFileAtomic(path string, content io.WriterTo) error {
 
 // writeFile is writeFileAtomic with the errors as the file system gives them.
 func writeFile(path string, content io.WriterTo) error {
+	if stream := ownStream(path); stream != nil {
+		// Written into the stream as the process has it, at its offset and in its mode:
+		// opened again by name it would start at offset 0 and, truncated, empty a file a
+		// shell is appending the command's output to (kvguard ... -o /dev/stdout >> log).
+		_, err := content.WriteTo(stream)
+		return err
+	}
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && isDevicePath(path):
@@ -112,6 +119,18 @@ func writeFile(path string, content io.WriterTo) error {
 		return err
 	}
 	return replaceFile(target, fi.Mode().Perm(), content)
+}
+
+// ownStream returns the process's standard output or error when path names it
+// (/dev/stdout, /dev/fd/1, /proc/self/fd/2, ...), and nil otherwise.
+func ownStream(path string) *os.File {
+	switch filepath.ToSlash(filepath.Clean(path)) {
+	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return os.Stdout
+	case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2":
+		return os.Stderr
+	}
+	return nil
 }
 
 // isDevicePath reports whether path names a stream of this process (/dev/stdout, /dev/fd/3,

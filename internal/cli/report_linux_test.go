@@ -60,3 +60,22 @@ func TestWriteFileAtomicWritesIntoOpenFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "report\n", string(data), "got the open file left alone")
 }
+
+// -o /dev/stdout writes into standard output as the process has it: after what a shell's >>
+// left in the file, not over it (opened again by name and truncated, the file was emptied).
+func TestWriteFileAtomicAppendsToStdoutAsOpened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	require.NoError(t, os.WriteFile(path, []byte("HEADER\n"), 0o644))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	stdout := os.Stdout
+	os.Stdout = f
+	t.Cleanup(func() { os.Stdout = stdout })
+	for _, name := range []string{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"} {
+		require.NoError(t, writeFileAtomic(name, bytes.NewReader([]byte(name+"\n"))))
+	}
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "HEADER\n/dev/stdout\n/dev/fd/1\n/proc/self/fd/1\n", string(data))
+}
