@@ -189,6 +189,9 @@ func TestCheckStackAndNow(t *testing.T) {
 		{name: "stack flag raises the profile", args: []string{"--stack", "prod"}, wantStack: "dev", wantProfile: "prod", wantNow: "2026-12-03T00:00:00Z", wantNote: `the input is of stack "dev", not --stack "prod": the report names "dev"`},
 		{name: "staging profile", args: []string{"--stack", "stg-weu"}, wantStack: "dev", wantProfile: "staging", wantNow: "2026-12-03T00:00:00Z", wantNote: `not --stack "stg-weu"`},
 		{name: "same stack, no note", args: []string{"--stack", "dev"}, wantStack: "dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "same stack by its full name, kept", args: []string{"--stack", "myorg/secret-store/dev"}, wantStack: "myorg/secret-store/dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "same stack by org/stack, kept", args: []string{"--stack", "myorg/dev"}, wantStack: "myorg/dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z"},
+		{name: "another project's stack of that name", args: []string{"--stack", "myorg/other/dev"}, wantStack: "dev", wantProfile: "dev", wantNow: "2026-12-03T00:00:00Z", wantNote: `not --stack "myorg/other/dev"`},
 		{name: "date-only now", args: []string{"--now", "2027-01-15"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
 		{name: "offset now in UTC", args: []string{"--now", "2027-01-15T02:00:00+02:00"}, wantStack: "dev", wantProfile: "dev", wantNow: "2027-01-15T00:00:00Z"},
 	}

@@ -89,8 +89,9 @@ func (f *reportFlags) stackFor(doc *model.Document) string {
 // evaluate reads --config and --exceptions, then evaluates doc with the embedded policies for
 // the chosen stack at --now. Every error is a usage or input error (exit 2).
 // With release set the engine may drop the document's properties as it converts them (the
-// caller reads nothing but doc.Stack afterwards). The report names the input's own stack, or
-// the one asked for when it has none; the levels are the strictest of its profile and the input's own (engine.DocumentProfile).
+// caller reads nothing but doc.Stack afterwards). The report names the stack
+// engine.ReportStack gives; the levels are the strictest of its profile and the input's own
+// (engine.DocumentProfile).
 func (f *reportFlags) evaluate(ctx context.Context, doc *model.Document, release bool) (*engine.Report, error) {
 	eng, err := loadEngine()
 	if err != nil {
@@ -168,7 +169,7 @@ func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact s
 	// copied --stack dev would pass prod violations): the stricter applies, and that is
 	// worth a word.
 	// The report names the input's own stack, so a different --stack is worth a word too.
-	if f.Stack != "" && doc.Stack != "" && f.Stack != doc.Stack {
+	if f.Stack != "" && doc.Stack != "" && !engine.SameStack(f.Stack, doc) {
 		asked, own := engine.ProfileFor(f.Stack), engine.ProfileFor(doc.Stack)
 		if engine.StricterProfile(asked, own) != asked {
 			fmt.Fprintf(cmd.ErrOrStderr(), "kvguard: note: the input is of stack %q (profile %s), stricter than --stack %q (profile %s): judging it as %s\n",

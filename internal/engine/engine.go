@@ -61,7 +61,7 @@ type Engine struct {
 type Settings struct {
 	// Stack names the stack asked for; the profile (DocumentProfile) is the stricter of its and
 	// the document's own stack's, and selects levels and settings defaults. The report names
-	// the document's own stack when it has one, and this one otherwise.
+	// the stack ReportStack gives.
 	Stack string
 	// Now is the evaluation time given to policies as input.now; zero means the wall clock.
 	Now time.Time
@@ -769,6 +769,27 @@ func ProfileFor(stack string) string {
 	return profile
 }
 
+// SameStack reports whether asked, a stack name as `pulumi --stack` takes it (stack,
+// org/stack or org/project/stack), names the document's own stack.
+func SameStack(asked string, doc *model.Document) bool {
+	parts := strings.Split(asked, "/")
+	if doc.Stack == "" || len(parts) > 3 || parts[len(parts)-1] != doc.Stack {
+		return false
+	}
+	return len(parts) < 3 || doc.Project == "" || parts[1] == doc.Project
+}
+
+// ReportStack is the stack a report names: the stack the resources belong to, so a report
+// of a prod preview checked with --stack dev is prod's (SARIF files it under prod's
+// analysis); the name asked for when the document has none, or when it names the same stack
+// more fully (myorg/prod keeps two organisations' prod stacks apart).
+func ReportStack(asked string, doc *model.Document) string {
+	if doc.Stack == "" || SameStack(asked, doc) {
+		return cmp.Or(asked, doc.Stack)
+	}
+	return doc.Stack
+}
+
 // profileRank orders profiles by strictness.
 var profileRank = map[string]int{ProfileDev: 0, ProfileStaging: 1, ProfileProd: 2}
 
@@ -918,9 +939,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *model.Document, s Settings) 
 
 	levels := make([]Level, len(e.policies))
 	rep := &Report{
-		// The stack the resources belong to: a report of a prod preview checked with --stack
-		// dev is prod's (SARIF files it under prod's analysis), and judged as prod.
-		Stack:   cmp.Or(doc.Stack, s.Stack),
+		Stack:   ReportStack(s.Stack, doc),
 		Project: doc.Project,
 		Source:  doc.Source,
 		Profile: profile,

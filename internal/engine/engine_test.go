@@ -424,3 +424,35 @@ func TestRealPolicies(t *testing.T) {
 	}
 	assert.NotEmpty(t, seen, "got no policies, want the catalogue")
 }
+
+func TestReportStack(t *testing.T) {
+	doc := &model.Document{Stack: "prod", Project: "secret-store"}
+	tests := []struct {
+		asked string
+		same  bool
+		want  string
+	}{
+		{asked: "", same: false, want: "prod"},
+		{asked: "prod", same: true, want: "prod"},
+		{asked: "myorg/prod", same: true, want: "myorg/prod"},
+		{asked: "myorg/secret-store/prod", same: true, want: "myorg/secret-store/prod"},
+		{asked: "myorg/other/prod", same: false, want: "prod"},
+		{asked: "dev", same: false, want: "prod"},
+		{asked: "myorg/dev", same: false, want: "prod"},
+		{asked: "a/b/c/prod", same: false, want: "prod"},
+	}
+	for _, tc := range tests {
+		if got := SameStack(tc.asked, doc); got != tc.same {
+			t.Errorf("SameStack(%q) = %v, want %v", tc.asked, got, tc.same)
+		}
+		if got := ReportStack(tc.asked, doc); got != tc.want {
+			t.Errorf("ReportStack(%q) = %q, want %q", tc.asked, got, tc.want)
+		}
+	}
+	if got := ReportStack("myorg/dev", &model.Document{}); got != "myorg/dev" {
+		t.Errorf("a document without a stack: ReportStack = %q, want the name asked for", got)
+	}
+	if got := ReportStack("myorg/secret-store/prod", &model.Document{Stack: "prod"}); got != "myorg/secret-store/prod" {
+		t.Errorf("a document without a project: ReportStack = %q, want the full name", got)
+	}
+}
