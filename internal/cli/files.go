@@ -98,8 +98,8 @@ func writeFile(path string, content io.WriterTo) error {
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && isDevicePath(path):
-		// /dev/stdout redirected to a file is a regular file too, but the user meant the
-		// stream, not a file to replace.
+		// /dev/fd/3 redirected to a file is a regular file too, but the user meant the
+		// stream, not a file to replace. (Standard output and error are ownStream's.)
 		return writeInPlace(path, content)
 	case errors.Is(err, fs.ErrNotExist):
 		target, err := linkTarget(path)

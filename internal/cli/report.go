@@ -165,10 +165,9 @@ func (f *reportFlags) write(cmd *cobra.Command, rep *engine.Report, artifact str
 // report is evaluate then write.
 func (f *reportFlags) report(cmd *cobra.Command, doc *model.Document, artifact string) error {
 	total := len(doc.Resources)
-	// A --stack laxer than the input's own stack does not lower its levels (a pipeline that
-	// copied --stack dev would pass prod violations): the stricter applies, and that is
-	// worth a word.
-	// The report names the input's own stack, so a different --stack is worth a word too.
+	// A --stack that names another stack than the input's is worth a word: the report names
+	// the input's (engine.ReportStack), and a laxer --stack does not lower its levels (a
+	// pipeline that copied --stack dev would pass prod violations): the stricter applies.
 	if f.Stack != "" && doc.Stack != "" && !engine.SameStack(f.Stack, doc) {
 		asked, own := engine.ProfileFor(f.Stack), engine.ProfileFor(doc.Stack)
 		if engine.StricterProfile(asked, own) != asked {

@@ -105,18 +105,6 @@ func Read(name string, r io.Reader) (*model.Document, error) {
 	return Load(name, data)
 }
 
-// wellFormedValueAt returns the JSON value that starts at start, as the input's own bytes,
-// when it is well-formed. json.Decoder, which findObject used alone, held it twice more: in
-// its read buffer, grown by doubling, and in the copy it returns (1.2 GB for a 412 MB
-// preview, on top of the preview).
-func wellFormedValueAt(data []byte, start int) ([]byte, bool) {
-	end := jsonscan.ValueEnd(data, start)
-	if end < 0 || !json.Valid(data[start:end]) {
-		return nil, false
-	}
-	return data[start:end], true
-}
-
 // findObject returns the one top-level JSON object in data. Pulumi writes plugin install
 // messages before its JSON and pipelines often capture stderr with it, so text around the
 // object is tolerated. An object starts at a '{' that opens a line (after optional blanks);
